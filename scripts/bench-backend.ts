@@ -1,0 +1,64 @@
+// Train and inference samples/s of the two reference models (batch 64) on every backend that loads.
+// Usage: npm run bench:backend [-- --seconds 3]
+import { parseArgs } from 'node:util';
+import { BACKENDS, formatBackend, selectBackend, tf } from '../src/model/backend.ts';
+import { MultiHeadModel } from '../src/model/multi-head.ts';
+import type { BackboneName } from '../src/model/backbones.ts';
+import { formatTable } from '../src/report/table.ts';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, batch: { type: 'string', default: '64' } } });
+const seconds = Number(values.seconds);
+const batch = Number(values.batch);
+
+const MODELS: { label: string; backbone: BackboneName }[] = [
+  { label: 'mlp 784-256-128-10', backbone: 'mlp' },
+  { label: 'cnn c16-p-c32-p-d128-10', backbone: 'cnn' },
+];
+
+/** Runs `step` until `budget` seconds pass (at least 2 timed calls after 2 warm-up calls); returns calls/s. */
+function rate(step: () => void, budget: number): number {
+  step();
+  step();
+  let calls = 0;
+  const start = performance.now();
+  while (calls < 2 || performance.now() - start < budget * 1000) {
+    step();
+    calls++;
+  }
+  return calls / ((performance.now() - start) / 1000);
+}
+
+const rows: (string | number)[][] = [];
+for (const name of BACKENDS) {
+  let label: string;
+  try {
+    label = formatBackend(await selectBackend(name));
+  } catch (err) {
+    console.log(`${name}: not available (${(err as Error).message.split('\n')[0]})`);
+    continue;
+  }
+  for (const m of MODELS) {
+    const model = new MultiHeadModel({ backbone: m.backbone, auxHeads: 0, classes: 10, inputShape: [28, 28, 1], seed: 1 });
+    const optimizer = tf.train.adam(1e-3);
+    const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 7);
+    const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 8), 10);
+    const vars = model.trainableVariables();
+    const train = () => {
+      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.forward(x, true).logits[0]) as tf.Scalar, true, vars);
+      loss?.dataSync();
+      loss?.dispose();
+    };
+    const infer = () => {
+      tf.tidy(() => tf.softmax(model.forward(x, false).logits[0]).dataSync());
+    };
+    const trainRate = rate(train, seconds) * batch;
+    const inferRate = rate(infer, seconds) * batch;
+    rows.push([label, m.label, Math.round(trainRate), Math.round(inferRate)]);
+    console.log(`${label}  ${m.label}: train ${Math.round(trainRate)} samples/s, inference ${Math.round(inferRate)} samples/s`);
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+console.log(`\nbatch ${batch}, ~${seconds}s per figure, ${process.arch}, Node ${process.version}`);
+console.log(formatTable(['backend', 'model', 'train samples/s', 'inference samples/s'], rows));
