@@ -3,6 +3,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { prepareExperimentData } from './data/experiment-data.ts';
 import { formatTable } from './report/table.ts';
+import { writeFileSync } from 'node:fs';
+import { loadTopology } from './topology/load.ts';
+import { describeTopology } from './topology/describe.ts';
+import { renderTopologySvg } from './topology/render-svg.ts';
 
 export function intOption(name: string, min = 0) {
   return (raw: string): number => {
@@ -42,6 +46,21 @@ program
     const header = ['agent', ...dataset.classNames.map((_, c) => String(c)), 'total'];
     const rows = partition.histograms.map((h, a) => [`a${a}`, ...h, h.reduce((x, y) => x + y, 0)]);
     console.log(formatTable(header, rows));
+  });
+
+const topology = program.command('topology').description('inspect topology files');
+topology
+  .command('show')
+  .description('print agents, edges, degrees, diameter and connectivity of a topology file')
+  .argument('<file>', 'topology file (YAML or JSON)')
+  .option('--svg <out.svg>', 'also write a drawing of the graph')
+  .action((file: string, opts: { svg?: string }) => {
+    const t = loadTopology(file);
+    console.log(describeTopology(t));
+    if (opts.svg) {
+      writeFileSync(opts.svg, renderTopologySvg(t));
+      console.log(`drawing written to ${opts.svg}`);
+    }
   });
 
 try {

@@ -1,0 +1,173 @@
+// The learner of one agent: its model, optimizer, private data and the public set. The node runtime
+// drives it round by round; everything here is local computation (no network).
+import { createRng, deriveSeed, type Rng } from '../data/random.ts';
+import type { LabelledSet, PublicSet } from '../data/types.ts';
+import { tf } from '../model/backend.ts';
+import { MultiHeadModel } from '../model/multi-head.ts';
+import { imagesTensor, oneHotTensor } from '../model/tensors.ts';
+import type { Profile } from '../node/profile.ts';
+import { argmaxRows, classAccuracy, privateAccuracy, sharedAccuracy } from './metrics.ts';
+import { trainStep, type HeadTargetTensors, type LossTerms } from './step.ts';
+import type { HeadTargets } from './teachers.ts';
+
+export interface LearnerOptions {
+  profile: Profile;
+  classes: number;
+  inputShape: readonly [number, number, number];
+  privateSet: LabelledSet;
+  publicSet: PublicSet;
+  seed: number;
+  /** Multiplies the profile's steps per round (the central baseline trains K times as long). */
+  stepsMultiplier?: number;
+}
+
+export interface RoundTargets {
+  /** Rows of the public set the targets refer to (the chunk). */
+  readonly chunkRows: readonly number[];
+  readonly heads: readonly HeadTargets[];
+  readonly embedding?: Float32Array;
+}
+
+export interface Evaluation {
+  /** Per head. */
+  readonly privateAccuracy: number[];
+  readonly sharedAccuracy: number[];
+}
+
+export interface Predictions {
+  readonly probs: Float32Array;
+  readonly embedding?: Float32Array;
+}
+
+const INFERENCE_BATCH = 512;
+
+export class Learner {
+  readonly model: MultiHeadModel;
+  readonly profile: Profile;
+  private readonly optimizer: tf.Optimizer;
+  private readonly opts: LearnerOptions;
+  private readonly rng: Rng;
+  private readonly xPrivate: tf.Tensor4D;
+  private readonly yPrivate: tf.Tensor2D;
+
+  constructor(opts: LearnerOptions) {
+    this.opts = opts;
+    this.profile = opts.profile;
+    this.model = new MultiHeadModel({
+      backbone: opts.profile.backbone,
+      auxHeads: opts.profile.auxHeads,
+      classes: opts.classes,
+      inputShape: opts.inputShape,
+      seed: opts.seed,
+    });
+    this.optimizer = opts.profile.optimizer === 'adam' ? tf.train.adam(opts.profile.learningRate) : tf.train.sgd(opts.profile.learningRate);
+    this.rng = createRng(deriveSeed(opts.seed, 'learner-batches'));
+    if (opts.privateSet.n === 0) throw new Error('the agent has no private samples');
+    this.xPrivate = imagesTensor(opts.privateSet.pixels, opts.inputShape);
+    this.yPrivate = oneHotTensor(opts.privateSet.labels, opts.classes);
+  }
+
+  get heads(): number {
+    return this.model.headCount;
+  }
+
+  private sample(n: number, k: number): Int32Array {
+    const out = new Int32Array(k);
+    for (let i = 0; i < k; i++) out[i] = this.rng.int(n);
+    return out;
+  }
+
+  /** Trains one round's steps; returns the mean of every loss term over the steps. */
+  trainRound(targets?: RoundTargets): LossTerms {
+    const p = this.profile;
+    const steps = p.stepsPerRound * (this.opts.stepsMultiplier ?? 1);
+    const distilling = targets !== undefined && targets.heads.length > 0;
+    // The chunk and its targets become tensors once per round; each step gathers its rows.
+    const chunk = distilling ? imagesTensor(this.opts.publicSet.pixels, this.opts.inputShape, targets.chunkRows) : undefined;
+    const headTensors: (HeadTargetTensors | undefined)[] = distilling
+      ? targets.heads.map((h) => ({
+          targets: tf.tensor2d(h.choice.targets, [targets.chunkRows.length, this.opts.classes]),
+          mask: tf.tensor1d(h.choice.mask),
+        }))
+      : [];
+    const embTarget = distilling && targets.embedding ? tf.tensor2d(targets.embedding, [targets.chunkRows.length, targets.embedding.length / targets.chunkRows.length]) : undefined;
+    const sum: LossTerms = { total: 0, ce: 0, embedding: 0, distill: new Array(this.heads).fill(0) };
+    try {
+      for (let s = 0; s < steps; s++) {
+        let terms!: LossTerms;
+        tf.tidy(() => {
+          const pi = tf.tensor1d(this.sample(this.opts.privateSet.n, p.batchPrivate), 'int32');
+          const batch = {
+            xPrivate: tf.gather(this.xPrivate, pi) as tf.Tensor4D,
+            yPrivate: tf.gather(this.yPrivate, pi) as tf.Tensor2D,
+            xPublic: undefined as tf.Tensor4D | undefined,
+            headTargets: undefined as (HeadTargetTensors | undefined)[] | undefined,
+            embeddingTarget: undefined as tf.Tensor2D | undefined,
+          };
+          if (chunk) {
+            const ui = tf.tensor1d(this.sample(chunk.shape[0], p.batchPublic), 'int32');
+            batch.xPublic = tf.gather(chunk, ui) as tf.Tensor4D;
+            batch.headTargets = headTensors.map((h) => h && { targets: tf.gather(h.targets, ui) as tf.Tensor2D, mask: tf.gather(h.mask, ui) as tf.Tensor1D });
+            if (embTarget) batch.embeddingTarget = tf.gather(embTarget, ui) as tf.Tensor2D;
+          }
+          terms = trainStep(this.model, this.optimizer, batch, { nu0: p.nu0, nuAux: p.nuAux, nuEmb: p.nuEmb, temperature: p.temperature });
+        });
+        sum.total += terms.total / steps;
+        sum.ce += terms.ce / steps;
+        sum.embedding += terms.embedding / steps;
+        terms.distill.forEach((d, k) => (sum.distill[k] += d / steps));
+      }
+    } finally {
+      tf.dispose([chunk, embTarget, ...headTensors.flatMap((h) => (h ? [h.targets, h.mask] : []))].filter((t) => t !== undefined));
+    }
+    return sum;
+  }
+
+  /** Softmax of every head (head-major) on the given public rows, and the embeddings when asked. */
+  predict(rows: readonly number[], withEmbedding = false): Predictions {
+    const set = this.opts.publicSet;
+    return this.predictImages((start, end) => imagesTensor(set.pixels, this.opts.inputShape, rows.slice(start, end)), rows.length, withEmbedding);
+  }
+
+  private predictImages(batchAt: (start: number, end: number) => tf.Tensor4D, n: number, withEmbedding: boolean): Predictions {
+    const c = this.opts.classes;
+    const probs = new Float32Array(this.heads * n * c);
+    const embSize = this.model.embeddingSize;
+    const embedding = withEmbedding ? new Float32Array(n * embSize) : undefined;
+    for (let start = 0; start < n; start += INFERENCE_BATCH) {
+      const end = Math.min(n, start + INFERENCE_BATCH);
+      tf.tidy(() => {
+        const out = this.model.forward(batchAt(start, end), false);
+        out.logits.forEach((logits, h) => probs.set(tf.softmax(logits).dataSync(), (h * n + start) * c));
+        if (embedding) embedding.set(out.embedding.dataSync(), start * embSize);
+      });
+    }
+    return { probs, embedding };
+  }
+
+  /** Private and shared accuracy of every head on (the first `limit` samples of) the test split. */
+  evaluate(test: LabelledSet, privateHistogram: readonly number[], limit = test.n): Evaluation {
+    const n = Math.min(limit, test.n);
+    const c = this.opts.classes;
+    const { probs } = this.predictImages((start, end) => imagesTensor(test.pixels, this.opts.inputShape, range(start, end)), n, false);
+    const labels = test.labels.subarray(0, n);
+    const priv: number[] = [];
+    const shared: number[] = [];
+    for (let h = 0; h < this.heads; h++) {
+      const acc = classAccuracy(argmaxRows(probs.subarray(h * n * c, (h + 1) * n * c), c), labels, c);
+      shared.push(sharedAccuracy(acc));
+      priv.push(privateAccuracy(acc, privateHistogram));
+    }
+    return { privateAccuracy: priv, sharedAccuracy: shared };
+  }
+
+  dispose(): void {
+    tf.dispose([this.xPrivate, this.yPrivate]);
+    this.optimizer.dispose();
+    this.model.dispose();
+  }
+}
+
+function range(start: number, end: number): number[] {
+  return Array.from({ length: end - start }, (_, i) => start + i);
+}

@@ -1,0 +1,126 @@
+// Teacher selection (DESIGN.md section 1): pure functions over row-major `samples x classes` arrays.
+import { headProbs, type PredictionBatch } from './types.ts';
+
+export const TEACHER_RULES = ['most-confident', 'mean', 'confidence-weighted'] as const;
+export type TeacherRule = (typeof TEACHER_RULES)[number];
+
+export interface TargetChoice {
+  /** Target distribution per sample, `samples x classes`. */
+  readonly targets: Float32Array;
+  /** 1 where the sample is used for this head, 0 where the gate dropped it. */
+  readonly mask: Float32Array;
+  /** Samples kept by the gate. */
+  readonly used: number;
+  /** For `most-confident`: how many samples each candidate supplied (after the gate). */
+  readonly chosenCounts: number[];
+}
+
+export interface ChooseOptions {
+  readonly candidates: readonly Float32Array[];
+  readonly samples: number;
+  readonly classes: number;
+  readonly rule: TeacherRule;
+  /** When given, a sample is used only if its target is more confident than this (the student's same head). */
+  readonly gateAgainst?: Float32Array;
+}
+
+function rowMax(a: Float32Array, row: number, classes: number): number {
+  let m = -Infinity;
+  for (let c = 0; c < classes; c++) if (a[row * classes + c] > m) m = a[row * classes + c];
+  return m;
+}
+
+export function chooseTargets(opts: ChooseOptions): TargetChoice {
+  const { candidates, samples: n, classes: k, rule, gateAgainst } = opts;
+  if (candidates.length === 0) throw new Error('no teacher candidates');
+  for (const c of candidates) if (c.length !== n * k) throw new Error(`a candidate has ${c.length} values, expected ${n} x ${k}`);
+  const targets = new Float32Array(n * k);
+  const mask = new Float32Array(n);
+  const chosenCounts = candidates.map(() => 0);
+  let used = 0;
+  for (let s = 0; s < n; s++) {
+    const conf = candidates.map((c) => rowMax(c, s, k));
+    let chosen = -1;
+    if (rule === 'most-confident') {
+      chosen = 0;
+      for (let j = 1; j < conf.length; j++) if (conf[j] > conf[chosen]) chosen = j;
+      targets.set(candidates[chosen].subarray(s * k, (s + 1) * k), s * k);
+    } else {
+      const w = rule === 'mean' ? conf.map(() => 1) : conf;
+      const total = w.reduce((a, b) => a + b, 0);
+      for (let j = 0; j < candidates.length; j++) {
+        const f = w[j] / total;
+        for (let c = 0; c < k; c++) targets[s * k + c] += f * candidates[j][s * k + c];
+      }
+    }
+    const targetConf = rowMax(targets, s, k);
+    const keep = gateAgainst === undefined || targetConf > rowMax(gateAgainst, s, k);
+    mask[s] = keep ? 1 : 0;
+    if (keep) {
+      used++;
+      if (chosen >= 0) chosenCounts[chosen]++;
+    }
+  }
+  return { targets, mask, used, chosenCounts };
+}
+
+export interface HeadPolicy {
+  readonly rule: TeacherRule;
+  readonly gateMain: boolean;
+  readonly gateAux: boolean;
+  readonly includeSelf: boolean;
+}
+
+export interface HeadTargets {
+  readonly head: number;
+  readonly choice: TargetChoice;
+  /** Agents whose predictions were candidates (`self` for the agent's own previous head). */
+  readonly teachers: readonly string[];
+}
+
+/**
+ * Head chaining: head 0 learns from the neighbours' head 0; head k >= 1 from the neighbours' head k-1
+ * (and the agent's own head k-1 when includeSelf). A neighbour with fewer heads lends its last head.
+ * `own` is the agent's own predictions on the same chunk (for the gate and includeSelf).
+ */
+export function targetsForHeads(own: PredictionBatch, neighbours: readonly PredictionBatch[], policy: HeadPolicy): HeadTargets[] {
+  if (neighbours.length === 0) return [];
+  for (const nb of neighbours) {
+    if (nb.chunkHash !== own.chunkHash || nb.samples !== own.samples || nb.classes !== own.classes) {
+      throw new Error(`predictions of ${nb.agent} are for another chunk or shape than ${own.agent}'s own`);
+    }
+  }
+  const out: HeadTargets[] = [];
+  for (let k = 0; k < own.heads; k++) {
+    const source = Math.max(0, k - 1);
+    const candidates = neighbours.map((nb) => headProbs(nb, Math.min(source, nb.heads - 1)));
+    const teachers = neighbours.map((nb) => nb.agent);
+    if (k >= 1 && policy.includeSelf) {
+      candidates.push(headProbs(own, k - 1));
+      teachers.push('self');
+    }
+    const gate = k === 0 ? policy.gateMain : policy.gateAux;
+    const choice = chooseTargets({
+      candidates,
+      samples: own.samples,
+      classes: own.classes,
+      rule: policy.rule,
+      gateAgainst: gate ? headProbs(own, k) : undefined,
+    });
+    out.push({ head: k, choice, teachers });
+  }
+  return out;
+}
+
+/** Mean of the neighbours' embeddings of equal width (for optional embedding distillation). */
+export function meanEmbedding(own: PredictionBatch, neighbours: readonly PredictionBatch[]): Float32Array | undefined {
+  const size = own.embedding?.size;
+  const same = neighbours.filter((nb) => nb.embedding && nb.embedding.size === size);
+  if (size === undefined || same.length === 0) return undefined;
+  const out = new Float32Array(own.samples * size);
+  for (const nb of same) {
+    const v = nb.embedding!.values;
+    for (let i = 0; i < out.length; i++) out[i] += v[i] / same.length;
+  }
+  return out;
+}

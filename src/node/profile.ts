@@ -1,0 +1,65 @@
+// Agent profiles (`nodes/<name>.yaml`): the model and learning recipe of one agent. Validation errors
+// name the file, the line and the field.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { BACKBONES } from '../model/backbones.ts';
+import { MAX_AUX_HEADS } from '../model/multi-head.ts';
+import { TEACHER_RULES } from '../learning/teachers.ts';
+import { DEFAULT_PROFILES_DIR } from '../topology/load.ts';
+
+export const profileSchema = z
+  .object({
+    backbone: z.enum(BACKBONES),
+    auxHeads: z.number().int().min(0).max(MAX_AUX_HEADS),
+    optimizer: z.enum(['adam', 'sgd']).default('adam'),
+    learningRate: z.number().positive().max(10),
+    batchPrivate: z.number().int().min(1).max(4096),
+    batchPublic: z.number().int().min(1).max(4096),
+    stepsPerRound: z.number().int().min(1).max(100000),
+    /** Weight of the main head's distillation from neighbours' main heads. */
+    nu0: z.number().min(0),
+    /** Weight of each auxiliary head's distillation from neighbours' previous head. */
+    nuAux: z.number().min(0),
+    /** Weight of embedding distillation (needs equal embedding widths; 0 disables it). */
+    nuEmb: z.number().min(0).default(0),
+    temperature: z.number().positive().max(100),
+    teacher: z.enum(TEACHER_RULES),
+    /** Use a public sample for head k only when the teacher is more confident than the student's head k. */
+    gateMain: z.boolean(),
+    gateAux: z.boolean(),
+    /** The agent's own head k-1 competes with the neighbours as a teacher for head k. */
+    includeSelf: z.boolean(),
+  })
+  .strict();
+
+export type Profile = z.infer<typeof profileSchema>;
+
+export class ProfileError extends Error {}
+
+export function parseProfile(text: string, source: string): Profile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    throw new ProfileError(`${source}:${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  const parsed = profileSchema.safeParse(doc.toJS() ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : String(issue.path[0] ?? '');
+  const node = key ? (doc.get(key, true) as { range?: [number, number, number] } | undefined) : undefined;
+  const keyNode = key ? (doc.contents as { items?: { key: { value?: unknown; range?: [number, number, number] } }[] })?.items?.find((p) => p.key?.value === key)?.key : undefined;
+  const at = keyNode?.range ?? node?.range;
+  const line = at ? `:${lines.linePos(at[0]).line}` : '';
+  const problem = issue.code === 'unrecognized_keys' ? `unknown field "${key}"` : `field "${key}": ${issue.message}`;
+  throw new ProfileError(`${source}${line}: ${problem}`);
+}
+
+/** Loads `nodes/<name>.yaml`, or a path ending in .yaml. */
+export function loadProfile(nameOrPath: string, dir = DEFAULT_PROFILES_DIR): Profile {
+  const file = nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml') ? nameOrPath : join(dir, `${nameOrPath}.yaml`);
+  if (!existsSync(file)) throw new ProfileError(`profile "${nameOrPath}" not found (no ${file})`);
+  return parseProfile(readFileSync(file, 'utf8'), file);
+}

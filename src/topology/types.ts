@@ -1,0 +1,45 @@
+// The resolved topology: who learns from whom. A directed edge `from -> to` means `to` learns from
+// `from` (it fetches `from`'s predictions); an undirected edge is both.
+
+export type AgentId = string;
+
+export interface Edge {
+  readonly from: AgentId;
+  readonly to: AgentId;
+}
+
+export interface Topology {
+  readonly name: string;
+  /** Source file, for messages. */
+  readonly source: string;
+  readonly agents: readonly AgentId[];
+  readonly directed: boolean;
+  /** The edges as written or generated (for an undirected graph, each pair once). */
+  readonly edges: readonly Edge[];
+  /** Per-agent profile names (from `nodes/`); absent means the run's default profile. */
+  readonly profiles: Readonly<Record<AgentId, string>>;
+  /** The generator and its parameters, when the graph was generated. */
+  readonly generator?: { readonly graph: string; readonly params: Readonly<Record<string, number>> };
+  /** Warnings that do not stop a run (a disconnected graph). */
+  readonly warnings: readonly string[];
+}
+
+/** Agents `agent` learns from, in agent order. */
+export function inNeighbours(t: Topology, agent: AgentId): AgentId[] {
+  const set = new Set<AgentId>();
+  for (const e of t.edges) {
+    if (e.to === agent) set.add(e.from);
+    if (!t.directed && e.from === agent) set.add(e.to);
+  }
+  return t.agents.filter((a) => set.has(a));
+}
+
+/** Agents that learn from `agent`, in agent order. */
+export function outNeighbours(t: Topology, agent: AgentId): AgentId[] {
+  const set = new Set<AgentId>();
+  for (const e of t.edges) {
+    if (e.from === agent) set.add(e.to);
+    if (!t.directed && e.to === agent) set.add(e.from);
+  }
+  return t.agents.filter((a) => set.has(a));
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { chooseTargets, targetsForHeads } from '../../src/learning/teachers.ts';
+import type { PredictionBatch } from '../../src/learning/types.ts';
+
+const f32 = (rows: number[][]) => Float32Array.from(rows.flat());
+
+// Two samples, three classes.
+const A = f32([[0.8, 0.1, 0.1], [0.4, 0.3, 0.3]]);
+const B = f32([[0.2, 0.6, 0.2], [0.1, 0.1, 0.8]]);
+
+describe('teacher rules', () => {
+  it('most-confident picks, per sample, the candidate with the largest max-probability', () => {
+    const r = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'most-confident' });
+    expect(Array.from(r.targets)).toEqual(Array.from(f32([[0.8, 0.1, 0.1], [0.1, 0.1, 0.8]])));
+    expect(r.chosenCounts).toEqual([1, 1]);
+    expect(Array.from(r.mask)).toEqual([1, 1]);
+  });
+
+  it('mean averages the candidates', () => {
+    const r = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'mean' });
+    [0.5, 0.35, 0.15, 0.25, 0.2, 0.55].forEach((v, i) => expect(r.targets[i]).toBeCloseTo(v, 6));
+  });
+
+  it('confidence-weighted weights each candidate by its max-probability', () => {
+    const r = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'confidence-weighted' });
+    // sample 0: weights 0.8 and 0.6 -> (0.8*A + 0.6*B) / 1.4
+    expect(r.targets[0]).toBeCloseTo((0.8 * 0.8 + 0.6 * 0.2) / 1.4, 6);
+    expect(r.targets[1]).toBeCloseTo((0.8 * 0.1 + 0.6 * 0.6) / 1.4, 6);
+    // sample 1: weights 0.4 and 0.8
+    expect(r.targets[5]).toBeCloseTo((0.4 * 0.3 + 0.8 * 0.8) / 1.2, 6);
+  });
+
+  it('the gate drops exactly the samples where the student is more confident', () => {
+    const student = f32([[0.9, 0.05, 0.05], [0.5, 0.25, 0.25]]);
+    const r = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'most-confident', gateAgainst: student });
+    // sample 0: best teacher 0.8 < student 0.9 -> dropped; sample 1: teacher 0.8 > student 0.5 -> kept
+    expect(Array.from(r.mask)).toEqual([0, 1]);
+    expect(r.used).toBe(1);
+    expect(r.chosenCounts).toEqual([0, 1]);
+  });
+});
+
+function batch(agent: string, heads: number[][][]): PredictionBatch {
+  return { agent, round: 3, chunkHash: 'c', heads: heads.length, classes: 3, samples: 2, probs: f32(heads.flat()) };
+}
+
+describe('head chaining', () => {
+  // Each agent's head h predicts a distinct, recognisable distribution.
+  const own = batch('me', [
+    [[0.5, 0.25, 0.25], [0.5, 0.25, 0.25]],
+    [[0.34, 0.33, 0.33], [0.34, 0.33, 0.33]],
+    [[0.34, 0.33, 0.33], [0.34, 0.33, 0.33]],
+  ]);
+  const nb = batch('nb', [
+    [[0.7, 0.2, 0.1], [0.7, 0.2, 0.1]],
+    [[0.1, 0.7, 0.2], [0.1, 0.7, 0.2]],
+    [[0.1, 0.2, 0.7], [0.1, 0.2, 0.7]],
+  ]);
+  const policy = { rule: 'most-confident' as const, gateMain: false, gateAux: false, includeSelf: false };
+
+  it("head k's target comes from the neighbours' head k-1, head 0's from head 0", () => {
+    const t = targetsForHeads(own, [nb], policy);
+    expect(t.map((h) => h.head)).toEqual([0, 1, 2]);
+    expect(Array.from(t[0].choice.targets.subarray(0, 3))).toEqual(Array.from(f32([[0.7, 0.2, 0.1]])));
+    expect(Array.from(t[1].choice.targets.subarray(0, 3))).toEqual(Array.from(f32([[0.7, 0.2, 0.1]])));
+    expect(Array.from(t[2].choice.targets.subarray(0, 3))).toEqual(Array.from(f32([[0.1, 0.7, 0.2]])));
+  });
+
+  it("includeSelf adds the agent's own head k-1 as a candidate for head k >= 1", () => {
+    const confidentSelf = batch('me', [
+      [[0.95, 0.05, 0], [0.95, 0.05, 0]],
+      [[0.34, 0.33, 0.33], [0.34, 0.33, 0.33]],
+      [[0.34, 0.33, 0.33], [0.34, 0.33, 0.33]],
+    ]);
+    const t = targetsForHeads(confidentSelf, [nb], { ...policy, includeSelf: true });
+    expect(t[0].teachers).toEqual(['nb']);
+    expect(t[1].teachers).toEqual(['nb', 'self']);
+    // own head 0 (0.95) beats the neighbour's head 0 (0.7) for head 1
+    expect(t[1].choice.targets[0]).toBeCloseTo(0.95, 6);
+    expect(t[1].choice.chosenCounts).toEqual([0, 2]);
+    // for head 2, the neighbour's head 1 (0.7) beats own head 1 (0.34)
+    expect(t[2].choice.chosenCounts).toEqual([2, 0]);
+  });
+
+  it('a neighbour with fewer heads lends its last head; mismatched chunks are refused', () => {
+    const short = batch('short', [[[0.6, 0.3, 0.1], [0.6, 0.3, 0.1]]]);
+    const t = targetsForHeads(own, [short], policy);
+    expect(t[2].choice.targets[0]).toBeCloseTo(0.6, 6);
+    expect(() => targetsForHeads(own, [{ ...nb, chunkHash: 'other' }], policy)).toThrow(/another chunk/);
+  });
+});

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { loadProfile, parseProfile } from '../../src/node/profile.ts';
+
+describe('agent profiles', () => {
+  it('the shipped profiles load', () => {
+    expect(loadProfile('default').backbone).toBe('mlp');
+    expect(loadProfile('default').auxHeads).toBe(3);
+    expect(loadProfile('cnn').backbone).toBe('cnn');
+    expect(loadProfile('small').backbone).toBe('mlp-small');
+  });
+
+  const base = 'backbone: mlp\nauxHeads: 3\nlearningRate: 0.001\nbatchPrivate: 32\nbatchPublic: 64\nstepsPerRound: 5\nnu0: 1\nnuAux: 1\ntemperature: 1\nteacher: mean\ngateMain: true\ngateAux: false\nincludeSelf: true\n';
+
+  it('a bad profile fails naming the file, the line and the field', () => {
+    expect(() => parseProfile(base + 'colour: blue\n', 'p.yaml')).toThrow(/^p.yaml:14: unknown field "colour"/);
+    expect(() => parseProfile(base.replace('auxHeads: 3', 'auxHeads: 99'), 'p.yaml')).toThrow(/^p.yaml:2: field "auxHeads": .*16/);
+    expect(() => parseProfile(base.replace('teacher: mean', 'teacher: loudest'), 'p.yaml')).toThrow(/^p.yaml:10: field "teacher"/);
+    expect(() => parseProfile(base.replace('nu0: 1', 'nu0: lots'), 'p.yaml')).toThrow(/field "nu0": .*number/);
+    expect(() => parseProfile(base.replace('backbone: mlp\n', ''), 'p.yaml')).toThrow(/field "backbone"/);
+    expect(() => loadProfile('no-such-profile')).toThrow(/profile "no-such-profile" not found/);
+  });
+});
