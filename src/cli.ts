@@ -2,7 +2,12 @@
 // mhd command line. Each command parses its options here and calls into the library; no logic lives here.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { prepareExperimentData } from './data/experiment-data.ts';
-import { formatTable } from './report/table.ts';
+import { formatTable, percent } from './report/table.ts';
+import { addExperimentOptions, buildRunConfig, defaultRunDir, type ExperimentOptions } from './cluster/run-options.ts';
+import { simulate } from './cluster/simulate.ts';
+import { formatBackend, selectBackend } from './model/backend.ts';
+import { runningAgents } from './node/config.ts';
+import { formatHeads, formatSummary } from './report/summary.ts';
 import { writeFileSync } from 'node:fs';
 import { loadTopology } from './topology/load.ts';
 import { describeTopology } from './topology/describe.ts';
@@ -47,6 +52,28 @@ program
     const rows = partition.histograms.map((h, a) => [`a${a}`, ...h, h.reduce((x, y) => x + y, 0)]);
     console.log(formatTable(header, rows));
   });
+
+addExperimentOptions(
+  program
+    .command('simulate')
+    .description('run every agent in this process, each a real libp2p node on loopback TCP, and print per-agent accuracy per head'),
+).action(async (opts: ExperimentOptions) => {
+  const config = buildRunConfig(opts);
+  const runDir = opts.out ?? defaultRunDir(config.topology.name, config.mode);
+  for (const w of config.topology.warnings) console.warn(`warning: ${w}`);
+  const backend = formatBackend(await selectBackend(config.backend));
+  console.log(`simulating ${config.mode} on ${config.topology.name} (${runningAgents(config).length} agents), ${config.rounds} rounds, backend ${backend}`);
+  console.log(`run directory: ${runDir}`);
+  const summary = await simulate(config, runDir, {
+    onRound: (r) => {
+      if (r.eval) console.log(`  ${r.agent} round ${r.round}: shared ${r.eval.sharedAccuracy.map((a) => percent(a)).join(' ')}`);
+    },
+  });
+  console.log('');
+  console.log(formatSummary(summary));
+  console.log('');
+  console.log(formatHeads(summary));
+});
 
 const topology = program.command('topology').description('inspect topology files');
 topology

@@ -6,7 +6,7 @@ import { tf } from '../model/backend.ts';
 import { MultiHeadModel } from '../model/multi-head.ts';
 import { imagesTensor, oneHotTensor } from '../model/tensors.ts';
 import type { Profile } from '../node/profile.ts';
-import { argmaxRows, classAccuracy, privateAccuracy, sharedAccuracy } from './metrics.ts';
+import { argmaxRows, classAccuracy, privateAccuracy, sharedAccuracy, type ClassAccuracy } from './metrics.ts';
 import { trainStep, type HeadTargetTensors, type LossTerms } from './step.ts';
 import type { HeadTargets } from './teachers.ts';
 
@@ -145,20 +145,18 @@ export class Learner {
     return { probs, embedding };
   }
 
-  /** Private and shared accuracy of every head on (the first `limit` samples of) the test split. */
-  evaluate(test: LabelledSet, privateHistogram: readonly number[], limit = test.n): Evaluation {
+  /** Per-class accuracy of every head on (the first `limit` samples of) the test split. */
+  classAccuracies(test: LabelledSet, limit = test.n): ClassAccuracy[] {
     const n = Math.min(limit, test.n);
     const c = this.opts.classes;
     const { probs } = this.predictImages((start, end) => imagesTensor(test.pixels, this.opts.inputShape, range(start, end)), n, false);
     const labels = test.labels.subarray(0, n);
-    const priv: number[] = [];
-    const shared: number[] = [];
-    for (let h = 0; h < this.heads; h++) {
-      const acc = classAccuracy(argmaxRows(probs.subarray(h * n * c, (h + 1) * n * c), c), labels, c);
-      shared.push(sharedAccuracy(acc));
-      priv.push(privateAccuracy(acc, privateHistogram));
-    }
-    return { privateAccuracy: priv, sharedAccuracy: shared };
+    return Array.from({ length: this.heads }, (_, h) => classAccuracy(argmaxRows(probs.subarray(h * n * c, (h + 1) * n * c), c), labels, c));
+  }
+
+  /** Private and shared accuracy of every head on (the first `limit` samples of) the test split. */
+  evaluate(test: LabelledSet, privateHistogram: readonly number[], limit = test.n): Evaluation {
+    return evaluation(this.classAccuracies(test, limit), privateHistogram);
   }
 
   dispose(): void {
@@ -166,6 +164,13 @@ export class Learner {
     this.optimizer.dispose();
     this.model.dispose();
   }
+}
+
+export function evaluation(perHead: readonly ClassAccuracy[], privateHistogram: readonly number[]): Evaluation {
+  return {
+    privateAccuracy: perHead.map((acc) => privateAccuracy(acc, privateHistogram)),
+    sharedAccuracy: perHead.map((acc) => sharedAccuracy(acc)),
+  };
 }
 
 function range(start: number, end: number): number[] {

@@ -1,0 +1,165 @@
+// Options shared by every command that runs an experiment (simulate, cluster, node), and their
+// resolution into a RunConfig. One place, so that every mode takes the same flags.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { basename, extname, join } from 'node:path';
+import { ENCODINGS, isEncoding, type Encoding } from '../network/codec.ts';
+import { CENTRAL_AGENT, MODES, type Mode, type RunConfig } from '../node/config.ts';
+import { loadProfile, profileSchema, type Profile } from '../node/profile.ts';
+import { TEACHER_RULES } from '../learning/teachers.ts';
+import { loadTopology, PROJECT_ROOT } from '../topology/load.ts';
+
+export interface ExperimentOptions {
+  topology: string;
+  nodes: string;
+  dataset: string;
+  partition: string;
+  private: number;
+  public: number;
+  rounds: number;
+  mode: string;
+  encoding: string;
+  seed: number;
+  out?: string;
+  chunk: number;
+  evalEvery: number;
+  evalSamples: number;
+  fetchTimeout: number;
+  staleness: number;
+  checkpointEvery: number;
+  embeddings: boolean;
+  backend?: string;
+  // profile overrides
+  auxHeads?: number;
+  nu0?: number;
+  nuAux?: number;
+  nuEmb?: number;
+  steps?: number;
+  lr?: number;
+  temperature?: number;
+  teacher?: string;
+  includeSelf?: boolean;
+  gateMain?: boolean;
+}
+
+const int = (name: string, min: number) => (raw: string) => {
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return v;
+};
+const num = (name: string, min: number) => (raw: string) => {
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}, got "${raw}"`);
+  return v;
+};
+const bool = (name: string) => (raw: string) => {
+  if (raw === 'true' || raw === 'on' || raw === '1') return true;
+  if (raw === 'false' || raw === 'off' || raw === '0') return false;
+  throw new InvalidArgumentError(`${name} must be true or false, got "${raw}"`);
+};
+
+export const DEFAULT_TOPOLOGY = 'topologies/ring-8.yaml';
+
+export function addExperimentOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--topology <file>', 'topology file (YAML or JSON)').default(DEFAULT_TOPOLOGY))
+    .addOption(new Option('--nodes <profile>', 'agent profile (nodes/<profile>.yaml or a path) for agents the topology does not give one').default('default'))
+    .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist or idx:DIR').default('mnist'))
+    .addOption(new Option('--partition <spec>', 'iid | skew:S:C | dirichlet:ALPHA | shards:K').default('skew:0.9:2'))
+    .addOption(new Option('--private <n>', 'private samples per agent').default(1000).argParser(int('--private', 1)))
+    .addOption(new Option('--public <n>', 'public (unlabelled) samples').default(5000).argParser(int('--public', 1)))
+    .addOption(new Option('--rounds <r>', 'rounds').default(10).argParser(int('--rounds', 1)))
+    .addOption(new Option('--mode <mode>', 'mhd, or a baseline: isolated | gossip | central').choices(MODES as unknown as string[]).default('mhd'))
+    .addOption(new Option('--encoding <enc>', 'prediction encoding on the wire').choices(ENCODINGS as unknown as string[]).default('f32'))
+    .addOption(new Option('--seed <s>', 'seed of data, models and chunks').default(1).argParser(int('--seed', 0)))
+    .addOption(new Option('--out <dir>', 'run directory (default runs/<time>-<topology>-<mode>)'))
+    .addOption(new Option('--chunk <n>', 'public samples per round (the chunk predictions are exchanged on)').default(500).argParser(int('--chunk', 1)))
+    .addOption(new Option('--eval-every <e>', 'evaluate every E rounds (and after the last)').default(1).argParser(int('--eval-every', 1)))
+    .addOption(new Option('--eval-samples <n>', 'test samples per evaluation (0: the whole test split)').default(0).argParser(int('--eval-samples', 0)))
+    .addOption(new Option('--fetch-timeout <s>', "seconds to wait for a neighbour's round before skipping it").default(60).argParser(num('--fetch-timeout', 0.1)))
+    .addOption(new Option('--staleness <k>', 'accept neighbour predictions up to k rounds old').default(1).argParser(int('--staleness', 0)))
+    .addOption(new Option('--checkpoint-every <n>', 'checkpoint every N rounds (0: never)').default(5).argParser(int('--checkpoint-every', 0)))
+    .addOption(new Option('--embeddings', 'also exchange embeddings (distilled with the profile weight nuEmb)').default(false))
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend: node | wasm | cpu (or MHD_BACKEND)'))
+    .addOption(new Option('--aux-heads <m>', 'override: auxiliary heads').argParser(int('--aux-heads', 0)))
+    .addOption(new Option('--nu0 <x>', "override: weight of the main head's distillation").argParser(num('--nu0', 0)))
+    .addOption(new Option('--nu-aux <x>', "override: weight of the auxiliary heads' distillation").argParser(num('--nu-aux', 0)))
+    .addOption(new Option('--nu-emb <x>', 'override: weight of embedding distillation').argParser(num('--nu-emb', 0)))
+    .addOption(new Option('--steps <n>', 'override: training steps per round').argParser(int('--steps', 1)))
+    .addOption(new Option('--lr <x>', 'override: learning rate').argParser(num('--lr', 0)))
+    .addOption(new Option('--temperature <t>', 'override: distillation temperature').argParser(num('--temperature', 0)))
+    .addOption(new Option('--teacher <rule>', 'override: teacher rule').choices(TEACHER_RULES as unknown as string[]))
+    .addOption(new Option('--include-self <bool>', "override: own head k-1 as a teacher candidate for head k").argParser(bool('--include-self')))
+    .addOption(new Option('--gate-main <bool>', 'override: confidence gate on the main head').argParser(bool('--gate-main')));
+}
+
+function overrides(o: ExperimentOptions): Partial<Profile> {
+  const out: Partial<Profile> = {};
+  if (o.auxHeads !== undefined) out.auxHeads = o.auxHeads;
+  if (o.nu0 !== undefined) out.nu0 = o.nu0;
+  if (o.nuAux !== undefined) out.nuAux = o.nuAux;
+  if (o.nuEmb !== undefined) out.nuEmb = o.nuEmb;
+  if (o.steps !== undefined) out.stepsPerRound = o.steps;
+  if (o.lr !== undefined) out.learningRate = o.lr;
+  if (o.temperature !== undefined) out.temperature = o.temperature;
+  if (o.teacher !== undefined) out.teacher = o.teacher as Profile['teacher'];
+  if (o.includeSelf !== undefined) out.includeSelf = o.includeSelf;
+  if (o.gateMain !== undefined) out.gateMain = o.gateMain;
+  return out;
+}
+
+function stamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+export function defaultRunDir(topologyName: string, mode: string): string {
+  return join(PROJECT_ROOT, 'runs', `${stamp()}-${topologyName}-${mode}`);
+}
+
+/** Resolves options into a RunConfig: topology, every agent's profile with overrides, all defaults. */
+export function buildRunConfig(o: ExperimentOptions): RunConfig {
+  const topology = loadTopology(o.topology);
+  if (!(MODES as readonly string[]).includes(o.mode)) throw new Error(`unknown mode "${o.mode}": expected ${MODES.join(', ')}`);
+  if (!isEncoding(o.encoding)) throw new Error(`unknown encoding "${o.encoding}": expected ${ENCODINGS.join(', ')}`);
+  const extra = overrides(o);
+  const resolve = (name: string) => {
+    const profile = profileSchema.parse({ ...loadProfile(name), ...extra });
+    return { name: name.endsWith('.yaml') ? basename(name, extname(name)) : name, profile };
+  };
+  const profiles: RunConfig['profiles'] = {};
+  const mode = o.mode as Mode;
+  for (const a of topology.agents) profiles[a] = resolve(topology.profiles[a] ?? o.nodes);
+  if (mode === 'central') profiles[CENTRAL_AGENT] = resolve(o.nodes);
+  if (mode !== 'mhd') {
+    // Baselines have one head and no distillation: the same backbone and steps, nothing else.
+    for (const p of Object.values(profiles)) p.profile = { ...p.profile, auxHeads: 0, nu0: 0, nuAux: 0, nuEmb: 0 };
+  }
+  if (mode === 'gossip') {
+    const backbones = new Set(Object.values(profiles).map((p) => p.profile.backbone));
+    if (backbones.size > 1) throw new Error(`gossip needs equal backbones, but the agents use ${[...backbones].join(', ')}`);
+  }
+  if (o.chunk > o.public) throw new Error(`--chunk ${o.chunk} is larger than the public set (--public ${o.public})`);
+  const fetchTimeoutMs = Math.round(o.fetchTimeout * 1000);
+  return {
+    name: `${topology.name}-${mode}`,
+    mode,
+    dataset: o.dataset,
+    partition: o.partition,
+    privatePerAgent: o.private,
+    publicSize: o.public,
+    seed: o.seed,
+    rounds: o.rounds,
+    chunkSize: o.chunk,
+    evalEvery: o.evalEvery,
+    evalSamples: o.evalSamples,
+    encoding: o.encoding as Encoding,
+    embeddings: o.embeddings,
+    fetchTimeoutMs,
+    staleness: o.staleness,
+    checkpointEvery: o.checkpointEvery,
+    lingerMs: fetchTimeoutMs,
+    backend: o.backend,
+    topology,
+    profiles,
+  };
+}

@@ -1,0 +1,68 @@
+// All agents in one process, each a real libp2p node on loopback TCP (or in-memory in tests), running
+// the same Agent code as the multi-process cluster.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Agent, type AgentOutcome, type RoundRecord } from '../node/agent.ts';
+import { runningAgents, type RunConfig } from '../node/config.ts';
+import type { TransportKind } from '../network/host.ts';
+import type { Peer } from '../network/round-protocol.ts';
+import { readRun } from '../report/run-dir.ts';
+import { summarize, writeSummary, type Summary } from '../report/summary.ts';
+
+export interface SimulationOptions {
+  transport?: TransportKind;
+  signal?: AbortSignal;
+  onRound?: (r: RoundRecord) => void;
+  /** Stops these agents (by id) once they have finished the given round: failure drills in tests. */
+  stopAfter?: Record<string, number>;
+}
+
+export function writeConfig(runDir: string, config: RunConfig): void {
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+}
+
+export async function simulate(config: RunConfig, runDir: string, opts: SimulationOptions = {}): Promise<Summary> {
+  writeConfig(runDir, config);
+  const transport = opts.transport ?? 'tcp';
+  const started = performance.now();
+  const ids = runningAgents(config);
+  const agents: Agent[] = [];
+  const stoppers = new Map<string, AbortController>();
+  try {
+    for (const [i, agent] of ids.entries()) {
+      const listen = transport === 'tcp' ? ['/ip4/127.0.0.1/tcp/0'] : [`/memory/mhd-${process.pid}-${Date.now()}-${i}`];
+      agents.push(
+        await Agent.create({
+          agent,
+          config,
+          runDir,
+          transport,
+          listen,
+          onRound: (r) => {
+            opts.onRound?.(r);
+            if (opts.stopAfter?.[r.agent] === r.round) stoppers.get(r.agent)?.abort();
+          },
+        }),
+      );
+    }
+    const peers: Record<string, Peer> = Object.fromEntries(agents.map((a) => [a.id, { agent: a.id, peerId: a.peerId, addrs: a.addrs }]));
+    for (const a of agents) a.setPeers(peers);
+    await Promise.all(
+      agents.map(async (a) => {
+        const own = new AbortController();
+        stoppers.set(a.id, own);
+        const signal = opts.signal ? AbortSignal.any([opts.signal, own.signal]) : own.signal;
+        const outcome: AgentOutcome = await a.run(signal);
+        // A stopped agent goes off the network at once, as a crashed process would.
+        if (outcome === 'stopped') await a.stop();
+      }),
+    );
+  } finally {
+    await Promise.all(agents.map((a) => a.stop().catch(() => undefined)));
+  }
+  writeFileSync(join(runDir, 'launcher.json'), JSON.stringify({ wallSeconds: (performance.now() - started) / 1000, failed: {} }) + '\n');
+  const summary = summarize(readRun(runDir));
+  writeSummary(runDir, summary);
+  return summary;
+}

@@ -1,0 +1,132 @@
+// The two protocols of an agent on top of the shared round request/response: predictions (MHD) and
+// weights (the gossip baseline). Servers read from the agent's round stores; clients validate every
+// field before anything reaches the learner.
+import type { Libp2p } from 'libp2p';
+import type { NamedWeights } from '../learning/gossip.ts';
+import type { PredictionBatch, Round } from '../learning/types.ts';
+import type { RoundStore } from '../node/round-store.ts';
+import {
+  decodePredictions,
+  encodePredictions,
+  parseHeader,
+  PREDICTIONS_PROTOCOL,
+  ProtocolError,
+  WEIGHTS_PROTOCOL,
+  type Encoding,
+  type Expectation,
+  type PredictionHeader,
+} from './codec.ts';
+import { fetchRound, serveRounds, type Peer, type Reply, type RoundRequest } from './round-protocol.ts';
+
+export interface ServerHooks {
+  reader: (peerId: string) => string | undefined;
+  onSent?: (reader: string, bytes: number) => void;
+  onError?: (peerId: string, err: Error) => void;
+  /** Upper bound on how long a request may hold the server waiting for a round. */
+  maxWaitMs: number;
+}
+
+async function findRound<T>(store: RoundStore<T>, req: RoundRequest, maxWaitMs: number): Promise<{ round: Round; item: T } | { status: 'not-ready' | 'gone'; message: string }> {
+  let r = store.newestIn(req.minRound, req.round);
+  if (r === undefined && (store.latestRound() ?? -1) < req.round) {
+    await store.waitFor(req.round, Math.min(req.waitMs, maxWaitMs));
+    r = store.newestIn(req.minRound, req.round);
+  }
+  if (r !== undefined) return { round: r, item: store.get(r)! };
+  const oldest = store.oldestRound();
+  if (oldest !== undefined && req.round < oldest) return { status: 'gone', message: `round ${req.round} is no longer kept (oldest ${oldest})` };
+  return { status: 'not-ready', message: `round ${req.round} not ready (latest ${store.latestRound() ?? 'none'})` };
+}
+
+export async function servePredictions(node: Libp2p, agent: string, store: RoundStore<PredictionBatch>, encoding: Encoding, hooks: ServerHooks): Promise<void> {
+  await serveRounds(node, {
+    protocol: PREDICTIONS_PROTOCOL,
+    agent,
+    reader: hooks.reader,
+    onSent: hooks.onSent,
+    onError: hooks.onError,
+    answer: async (req): Promise<Reply> => {
+      const found = await findRound(store, req, hooks.maxWaitMs);
+      if ('status' in found) return { header: { status: found.status, agent, message: found.message } };
+      const { header, payload } = encodePredictions(found.item, encoding, req.embedding === true);
+      return { header: { ...header }, payload };
+    },
+  });
+}
+
+export type FetchOutcome<T> =
+  | { ok: true; value: T; bytesSent: number; bytesReceived: number }
+  | { ok: false; status: string; message: string; bytesSent: number; bytesReceived: number };
+
+export async function fetchPredictions(
+  node: Libp2p,
+  peer: Peer,
+  req: RoundRequest,
+  exp: Expectation,
+  timeoutMs: number,
+  maxPayloadBytes: number,
+): Promise<FetchOutcome<PredictionBatch>> {
+  const f = await fetchRound(node, peer, PREDICTIONS_PROTOCOL, req, maxPayloadBytes, timeoutMs);
+  if (f.header.status !== 'ok') return { ok: false, status: f.header.status, message: String(f.header.message ?? ''), bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
+  const header: PredictionHeader = parseHeader(new TextEncoder().encode(JSON.stringify(f.header)));
+  const batch = decodePredictions(header, f.payload!, exp);
+  return { ok: true, value: batch, bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
+}
+
+// --- weights (gossip baseline) ---
+
+export interface WeightsMessage {
+  readonly round: Round;
+  readonly weights: readonly NamedWeights[];
+}
+
+export async function serveWeights(node: Libp2p, agent: string, store: RoundStore<WeightsMessage>, hooks: ServerHooks): Promise<void> {
+  await serveRounds(node, {
+    protocol: WEIGHTS_PROTOCOL,
+    agent,
+    reader: hooks.reader,
+    onSent: hooks.onSent,
+    onError: hooks.onError,
+    answer: async (req): Promise<Reply> => {
+      const found = await findRound(store, req, hooks.maxWaitMs);
+      if ('status' in found) return { header: { status: found.status, agent, message: found.message } };
+      const total = found.item.weights.reduce((a, w) => a + w.values.length, 0);
+      const payload = new Uint8Array(total * 4);
+      const view = new DataView(payload.buffer);
+      let offset = 0;
+      for (const w of found.item.weights) for (const v of w.values) view.setFloat32((offset++) * 4, v, true);
+      return { header: { status: 'ok', agent, round: found.round, tensors: found.item.weights.map((w) => ({ name: w.name, shape: w.shape })) }, payload };
+    },
+  });
+}
+
+export async function fetchWeights(
+  node: Libp2p,
+  peer: Peer,
+  req: RoundRequest,
+  own: readonly NamedWeights[],
+  timeoutMs: number,
+): Promise<FetchOutcome<WeightsMessage>> {
+  const expectedValues = own.reduce((a, w) => a + w.values.length, 0);
+  const f = await fetchRound(node, peer, WEIGHTS_PROTOCOL, req, expectedValues * 4, timeoutMs);
+  if (f.header.status !== 'ok') return { ok: false, status: f.header.status, message: String(f.header.message ?? ''), bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
+  const h = f.header as unknown as { agent: string; round: number; tensors: { name: string; shape: number[] }[] };
+  if (h.agent !== peer.agent) throw new ProtocolError('wrong-agent', `weights claim to be from ${h.agent}, expected ${peer.agent}`);
+  if (!Number.isInteger(h.round) || h.round < req.minRound || h.round > req.round) throw new ProtocolError('stale-round', `weights of round ${h.round}, accepted ${req.minRound}..${req.round}`);
+  if (!Array.isArray(h.tensors) || h.tensors.length !== own.length || h.tensors.some((t, i) => !Array.isArray(t.shape) || t.shape.join('x') !== own[i].shape.join('x'))) {
+    throw new ProtocolError('wrong-shape', `weights of ${peer.agent} do not match this agent's model: gossip needs equal backbones and heads`);
+  }
+  const payload = f.payload!;
+  if (payload.byteLength !== expectedValues * 4) throw new ProtocolError('truncated', `weights payload of ${payload.byteLength} bytes, expected ${expectedValues * 4}`);
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  let offset = 0;
+  const weights = own.map((w) => {
+    const values = new Float32Array(w.values.length);
+    for (let i = 0; i < values.length; i++) {
+      values[i] = view.getFloat32((offset++) * 4, true);
+      if (!Number.isFinite(values[i])) throw new ProtocolError('non-finite', `non-finite weight in ${w.name}`);
+    }
+    return { name: w.name, shape: w.shape, values };
+  });
+  return { ok: true, value: { round: h.round, weights }, bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
+}

@@ -1,0 +1,52 @@
+// Reading a run directory (DESIGN.md section 7) back: config.json and each agent's metrics.jsonl. Lines
+// that do not parse (a process killed mid-write) are skipped, so partial runs stay readable.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RoundRecord } from '../node/agent.ts';
+import type { RunConfig } from '../node/config.ts';
+import type { AgentId } from '../topology/types.ts';
+
+export interface AgentRun {
+  id: AgentId;
+  start?: { peerId: string; backend: string; heads: number; profile: string; startRound: number; histogram: number[]; time: string };
+  /** The last record of each round, in round order. */
+  rounds: RoundRecord[];
+  end?: { status: string; roundsCompleted: number; time: string };
+}
+
+export interface RunData {
+  dir: string;
+  config: RunConfig;
+  agents: AgentRun[];
+  /** Written by the launcher: wall time and agents that failed. */
+  launcher?: { wallSeconds: number; failed: Record<AgentId, string> };
+}
+
+export function readRun(dir: string): RunData {
+  const configFile = join(dir, 'config.json');
+  if (!existsSync(configFile)) throw new Error(`${dir}: not a run directory (no config.json)`);
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as RunConfig;
+  const agentsDir = join(dir, 'agents');
+  const ids = existsSync(agentsDir) ? readdirSync(agentsDir).filter((d) => existsSync(join(agentsDir, d, 'metrics.jsonl'))) : [];
+  const agents = ids.map((id): AgentRun => {
+    const run: AgentRun = { id, rounds: [] };
+    const byRound = new Map<number, RoundRecord>();
+    for (const line of readFileSync(join(agentsDir, id, 'metrics.jsonl'), 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      let rec: { type?: string } & Record<string, unknown>;
+      try {
+        rec = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (rec.type === 'start') run.start = rec as unknown as AgentRun['start'];
+      else if (rec.type === 'round') byRound.set((rec as unknown as RoundRecord).round, rec as unknown as RoundRecord);
+      else if (rec.type === 'end') run.end = rec as unknown as AgentRun['end'];
+    }
+    run.rounds = [...byRound.values()].sort((a, b) => a.round - b.round);
+    return run;
+  });
+  const launcherFile = join(dir, 'launcher.json');
+  const launcher = existsSync(launcherFile) ? (JSON.parse(readFileSync(launcherFile, 'utf8')) as RunData['launcher']) : undefined;
+  return { dir, config, agents, launcher };
+}

@@ -1,0 +1,152 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Libp2p } from 'libp2p';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import type { PrivateKey } from '@libp2p/interface';
+import { createHost, type TransportKind } from '../../src/network/host.ts';
+import { encodeJson, PREDICTIONS_PROTOCOL, ProtocolError, type Encoding, type Expectation } from '../../src/network/codec.ts';
+import { fetchPredictions, servePredictions } from '../../src/network/exchange.ts';
+import { sendFrames } from '../../src/network/frames.ts';
+import type { Peer } from '../../src/network/round-protocol.ts';
+import { RoundStore } from '../../src/node/round-store.ts';
+import type { PredictionBatch } from '../../src/learning/types.ts';
+import { createRng } from '../../src/data/random.ts';
+
+const started: Libp2p[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((n) => n.stop()));
+});
+
+let memoryId = 0;
+async function host(key: PrivateKey, allowed: () => Set<string>, transport: TransportKind = 'memory'): Promise<{ node: Libp2p; peer: (agent: string) => Peer }> {
+  const listen = transport === 'tcp' ? ['/ip4/127.0.0.1/tcp/0'] : [`/memory/mhd-test-${process.pid}-${memoryId++}`];
+  const node = await createHost({ privateKey: key, listen, transport, allowedPeers: allowed });
+  started.push(node);
+  const id = peerIdFromPrivateKey(key).toString();
+  return { node, peer: (agent) => ({ agent, peerId: id, addrs: node.getMultiaddrs().map((m) => m.toString()) }) };
+}
+
+/** Softmax rows of random logits: heads x samples x classes. */
+function batch(agent: string, round: number, heads = 3, samples = 50, classes = 10): PredictionBatch {
+  const rng = createRng(round + 17);
+  const probs = new Float32Array(heads * samples * classes);
+  for (let r = 0; r < heads * samples; r++) {
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += probs[r * classes + c] = Math.exp(3 * rng.normal());
+    for (let c = 0; c < classes; c++) probs[r * classes + c] /= sum;
+  }
+  return { agent, round, chunkHash: `chunk-${round}`, heads, classes, samples, probs };
+}
+
+const expectation = (agent: string, round: number, over: Partial<Expectation> = {}): Expectation => ({
+  agent, minRound: round, maxRound: round, chunkHash: (r) => `chunk-${r}`, classes: 10, samples: 50, maxHeads: 8, ...over,
+});
+
+describe('prediction exchange over libp2p', async () => {
+  const kA = await generateKeyPair('Ed25519');
+  const kB = await generateKeyPair('Ed25519');
+  const ids = new Set([kA, kB].map((k) => peerIdFromPrivateKey(k).toString()));
+
+  for (const transport of ['tcp', 'memory'] as const) {
+    it(`received arrays equal the sent ones for f32, within quantization for f16 and u8 (${transport})`, async () => {
+      const sizes: Record<string, number> = {};
+      for (const encoding of ['f32', 'f16', 'u8'] as Encoding[]) {
+        const a = await host(kA, () => ids, transport);
+        const b = await host(kB, () => ids, transport);
+        const store = new RoundStore<PredictionBatch>(4);
+        const sent = batch('a', 2);
+        store.put(2, sent);
+        await servePredictions(a.node, 'a', store, encoding, { reader: (p) => (ids.has(p) ? 'b' : undefined), maxWaitMs: 1000 });
+        const got = await fetchPredictions(b.node, a.peer('a'), { round: 2, minRound: 2, waitMs: 0 }, expectation('a', 2), 5000, 1 << 20);
+        expect(got.ok).toBe(true);
+        if (!got.ok) return;
+        // u8: half a step of 1/255 per value, plus the renormalisation of each row
+        const tol = { f32: 0, f16: 1e-3, u8: 2 / 255 }[encoding];
+        const maxErr = Math.max(...Array.from(sent.probs, (v, i) => Math.abs(v - got.value.probs[i])));
+        expect(maxErr).toBeLessThanOrEqual(tol);
+        if (encoding === 'f32') expect(Array.from(got.value.probs)).toEqual(Array.from(sent.probs));
+        sizes[encoding] = got.bytesReceived;
+        await Promise.all([a.node.stop(), b.node.stop()]);
+      }
+      // 3 heads x 50 samples x 10 classes = 1500 values: 6000 bytes as f32, 1500 as u8, plus the header
+      expect(sizes.u8 / sizes.f32).toBeGreaterThan(0.2);
+      expect(sizes.u8 / sizes.f32).toBeLessThan(0.32);
+      expect(sizes.f16 / sizes.f32).toBeLessThan(0.56);
+    });
+  }
+
+  it('a peer outside the topology can neither connect nor fetch; a known non-neighbour is refused', async () => {
+    const kOut = await generateKeyPair('Ed25519');
+    const a = await host(kA, () => ids);
+    const outsider = await host(kOut, () => new Set([...ids, peerIdFromPrivateKey(kOut).toString()]));
+    const store = new RoundStore<PredictionBatch>(2);
+    store.put(0, batch('a', 0));
+    await servePredictions(a.node, 'a', store, 'f32', { reader: (p) => (p === peerIdFromPrivateKey(kB).toString() ? 'b' : undefined), maxWaitMs: 100 });
+    await expect(fetchPredictions(outsider.node, a.peer('a'), { round: 0, minRound: 0, waitMs: 0 }, expectation('a', 0), 3000, 1 << 20)).rejects.toThrow();
+    expect(a.node.getConnections().filter((c) => c.remotePeer.toString() === peerIdFromPrivateKey(kOut).toString())).toHaveLength(0);
+    // C may connect (it is in the topology) but is no out-neighbour of A, so A refuses to serve it
+    const kC = await generateKeyPair('Ed25519');
+    const idsC = new Set([...ids, peerIdFromPrivateKey(kC).toString()]);
+    const a2 = await host(kA, () => idsC);
+    await servePredictions(a2.node, 'a', store, 'f32', { reader: () => undefined, maxWaitMs: 100 });
+    const c = await host(kC, () => idsC);
+    const res = await fetchPredictions(c.node, a2.peer('a'), { round: 0, minRound: 0, waitMs: 0 }, expectation('a', 0), 3000, 1 << 20);
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.status).toBe('forbidden');
+  });
+
+  it('waits for a round that is not ready yet, and says not-ready after the wait', async () => {
+    const a = await host(kA, () => ids);
+    const b = await host(kB, () => ids);
+    const store = new RoundStore<PredictionBatch>(2);
+    await servePredictions(a.node, 'a', store, 'f32', { reader: () => 'b', maxWaitMs: 5000 });
+    setTimeout(() => store.put(5, batch('a', 5)), 200);
+    const got = await fetchPredictions(b.node, a.peer('a'), { round: 5, minRound: 5, waitMs: 3000 }, expectation('a', 5), 5000, 1 << 20);
+    expect(got.ok).toBe(true);
+    const late = await fetchPredictions(b.node, a.peer('a'), { round: 9, minRound: 9, waitMs: 100 }, expectation('a', 9), 5000, 1 << 20);
+    expect(late.ok).toBe(false);
+    if (!late.ok) expect(late.status).toBe('not-ready');
+  });
+
+  describe('a misbehaving server is rejected and the node keeps running', async () => {
+    const good = batch('a', 3);
+    const header = { status: 'ok', agent: 'a', round: 3, chunkHash: 'chunk-3', heads: 3, classes: 10, samples: 50, encoding: 'f32', embeddingSize: 0 };
+    const f32 = (p: Float32Array) => new Uint8Array(p.buffer.slice(0));
+    const withNaN = good.probs.slice();
+    withNaN[7] = Number.NaN;
+    const cases: [string, Uint8Array[], RegExp | string][] = [
+      ['truncated', [encodeJson(header), f32(good.probs).subarray(0, 100)], 'truncated'],
+      ['oversize', [encodeJson(header), new Uint8Array(300_000)], 'oversize'],
+      ['NaN', [encodeJson(header), f32(withNaN)], 'non-finite'],
+      ['wrong shape', [encodeJson({ ...header, samples: 40 }), f32(good.probs.subarray(0, 1200))], 'wrong-shape'],
+      ['wrong class count', [encodeJson({ ...header, classes: 5, samples: 100 }), f32(good.probs)], 'wrong-classes'],
+      ['stale round', [encodeJson({ ...header, round: 1, chunkHash: 'chunk-1' }), f32(good.probs)], 'stale-round'],
+      ['rows not summing to 1', [encodeJson(header), f32(good.probs.map((v) => v * 2))], 'bad-row-sum'],
+      ['garbage header', [new Uint8Array([1, 2, 3]), f32(good.probs)], 'malformed'],
+      ['no payload', [encodeJson(header)], 'truncated'],
+    ];
+    for (const [what, frames, reason] of cases) {
+      it(what, async () => {
+        const a = await host(kA, () => ids);
+        const b = await host(kB, () => ids);
+        await a.node.handle(PREDICTIONS_PROTOCOL, async (stream) => {
+          await sendFrames(stream, frames);
+          await stream.close();
+        });
+        const err = await fetchPredictions(b.node, a.peer('a'), { round: 3, minRound: 3, waitMs: 0 }, expectation('a', 3), 3000, 200_000).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(ProtocolError);
+        expect((err as ProtocolError).reason).toBe(reason);
+        // the node is still up and can talk to a well-behaved server
+        await a.node.unhandle(PREDICTIONS_PROTOCOL);
+        const store = new RoundStore<PredictionBatch>(2);
+        store.put(3, good);
+        await servePredictions(a.node, 'a', store, 'f32', { reader: () => 'b', maxWaitMs: 100 });
+        const ok = await fetchPredictions(b.node, a.peer('a'), { round: 3, minRound: 3, waitMs: 0 }, expectation('a', 3), 3000, 200_000);
+        expect(ok.ok).toBe(true);
+      });
+    }
+  });
+});
