@@ -20,7 +20,7 @@ import { fetchRound, serveRounds, type Peer, type Reply, type RoundRequest } fro
 
 export interface ServerHooks {
   reader: (peerId: string) => string | undefined;
-  onSent?: (reader: string, bytes: number) => void;
+  onSent?: (reader: string, bytes: number, round: number | undefined) => void;
   onError?: (peerId: string, err: Error) => void;
   /** Upper bound on how long a request may hold the server waiting for a round. */
   maxWaitMs: number;

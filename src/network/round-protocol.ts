@@ -51,7 +51,8 @@ export interface ServeOptions {
   /** Maps a connected peer to an agent allowed to read, or undefined (refused). */
   reader: (peerId: string) => string | undefined;
   answer: (req: RoundRequest, reader: string) => Promise<Reply>;
-  onSent?: (reader: string, bytes: number) => void;
+  /** After a reply went out; `round` is the round served (undefined for refusals and not-ready). */
+  onSent?: (reader: string, bytes: number, round: number | undefined) => void;
   onError?: (peerId: string, err: Error) => void;
   requestTimeoutMs?: number;
 }
@@ -79,7 +80,7 @@ export async function serveRounds(node: Libp2p, opts: ServeOptions): Promise<voi
         }
         const frames = [encodeJson(reply.header), ...(reply.payload ? [reply.payload] : [])];
         const bytes = await sendFrames(stream, frames);
-        if (reader !== undefined) opts.onSent?.(reader, bytes);
+        if (reader !== undefined) opts.onSent?.(reader, bytes, reply.header.status === 'ok' ? Number(reply.header.round) : undefined);
         await stream.close();
       } catch (err) {
         opts.onError?.(peerId, err as Error);

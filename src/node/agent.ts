@@ -192,30 +192,15 @@ export class Agent {
         if (reader === undefined) this.log.warn(`refused to serve peer ${peerId}: not an agent that learns from ${this.id}`);
         return reader;
       },
-      onSent: (reader: AgentId, bytes: number) => {
+      onSent: (reader: AgentId, bytes: number, round: Round | undefined) => {
         this.sent[reader] = (this.sent[reader] ?? 0) + bytes;
+        if (round !== undefined) this.lastServed[reader] = Math.max(this.lastServed[reader] ?? -1, round);
       },
       onError: (peerId: string, err: Error) => this.log.warn(`serving ${peerId} failed: ${err.message}`),
       maxWaitMs: this.config.fetchTimeoutMs,
     };
-    if (this.config.mode === 'mhd') {
-      await servePredictions(this.node, this.id, this.predictions, this.config.encoding, {
-        ...hooks,
-        onSent: (reader, bytes) => {
-          hooks.onSent(reader, bytes);
-          this.lastServed[reader] = Math.max(this.lastServed[reader] ?? -1, this.predictions.latestRound() ?? -1);
-        },
-      });
-    }
-    if (this.config.mode === 'gossip') {
-      await serveWeights(this.node, this.id, this.weights, {
-        ...hooks,
-        onSent: (reader, bytes) => {
-          hooks.onSent(reader, bytes);
-          this.lastServed[reader] = Math.max(this.lastServed[reader] ?? -1, this.weights.latestRound() ?? -1);
-        },
-      });
-    }
+    if (this.config.mode === 'mhd') await servePredictions(this.node, this.id, this.predictions, this.config.encoding, hooks);
+    if (this.config.mode === 'gossip') await serveWeights(this.node, this.id, this.weights, hooks);
   }
 
   private checkpointFile(): string {
@@ -303,7 +288,9 @@ export class Agent {
   }
 
   private finish(status: AgentOutcome, rounds: Round): AgentOutcome {
-    this.metrics.write({ type: 'end', agent: this.id, status, roundsCompleted: rounds, time: new Date().toISOString() });
+    // Bytes served after the last round record (to neighbours still catching up) are counted here.
+    const bytesSent = { ...this.sent };
+    this.metrics.write({ type: 'end', agent: this.id, status, roundsCompleted: rounds, bytesSent, time: new Date().toISOString() });
     this.log.info(status === 'finished' ? `finished ${rounds} rounds` : `stopped before round ${rounds}`);
     return status;
   }

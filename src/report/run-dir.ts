@@ -11,7 +11,7 @@ export interface AgentRun {
   start?: { peerId: string; backend: string; heads: number; profile: string; startRound: number; histogram: number[]; time: string };
   /** The last record of each round, in round order. */
   rounds: RoundRecord[];
-  end?: { status: string; roundsCompleted: number; time: string };
+  end?: { status: string; roundsCompleted: number; time: string; bytesSent?: Record<AgentId, number> };
 }
 
 export interface RunData {

@@ -70,7 +70,7 @@ export function summarize(run: RunData): Summary {
       privateAccuracy: priv,
       sharedAccuracy: shared,
       bestHead,
-      bytesSent: sum((r) => r.bytesSent),
+      bytesSent: sum((r) => r.bytesSent) + Object.values(a?.end?.bytesSent ?? {}).reduce((x, y) => x + y, 0),
       bytesReceived: sum((r) => r.bytesReceived),
       roundsSkipped: rounds.reduce((t, r) => t + r.skipped.length, 0),
       messagesRejected: rounds.reduce((t, r) => t + r.rejected.length, 0),
