@@ -4,11 +4,17 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { prepareExperimentData } from './data/experiment-data.ts';
 import { formatTable, percent } from './report/table.ts';
 import { addExperimentOptions, buildRunConfig, defaultRunDir, type ExperimentOptions } from './cluster/run-options.ts';
-import { simulate } from './cluster/simulate.ts';
+import { simulate, writeConfig } from './cluster/simulate.ts';
+import { launchCluster } from './cluster/launcher.ts';
+import { createProgress } from './cluster/progress.ts';
+import { buildRunReport } from './report/build.ts';
+import { parsePeers, runNode } from './node/run-node.ts';
+import { loadOrCreateKey, peerIdString } from './network/identity.ts';
+import type { RunConfig } from './node/config.ts';
 import { formatBackend, selectBackend } from './model/backend.ts';
 import { runningAgents } from './node/config.ts';
 import { formatHeads, formatSummary } from './report/summary.ts';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadTopology } from './topology/load.ts';
 import { describeTopology } from './topology/describe.ts';
 import { renderTopologySvg } from './topology/render-svg.ts';
@@ -73,7 +79,92 @@ addExperimentOptions(
   console.log(formatSummary(summary));
   console.log('');
   console.log(formatHeads(summary));
+  console.log(`\nreport: ${runDir}/report.html`);
 });
+
+addExperimentOptions(
+  program
+    .command('cluster')
+    .description('launch one OS process per agent (libp2p over 127.0.0.1 TCP, Noise, yamux), show progress, print per-agent accuracy'),
+).action(async (opts: ExperimentOptions) => {
+  const config = buildRunConfig(opts);
+  const runDir = opts.out ?? defaultRunDir(config.topology.name, config.mode);
+  for (const w of config.topology.warnings) console.warn(`warning: ${w}`);
+  const backend = formatBackend(await selectBackend(config.backend));
+  const agents = runningAgents(config);
+  console.log(`cluster: ${config.mode} on ${config.topology.name}, ${agents.length} agent processes, ${config.rounds} rounds, ${config.dataset} ${config.partition}, backend ${backend}`);
+  console.log(`run directory: ${runDir}`);
+  const stop = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) console.log('\nstopping every agent after its current round (Ctrl-C again to quit at once)...');
+    else process.exit(130);
+    stop.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = createProgress(agents, config.rounds);
+  const result = await launchCluster(config, runDir, { signal: stop.signal, onEvent: (e) => progress.update(e) });
+  progress.stop();
+  process.off('SIGINT', onSigint);
+  const { summary, reportFile } = buildRunReport(runDir);
+  console.log('');
+  console.log(formatSummary(summary));
+  console.log(`\nresults: ${runDir} (summary.json, summary.csv, agents/*/metrics.jsonl); report: ${reportFile}`);
+  const failed = Object.entries(result.failed);
+  if (failed.length > 0) {
+    console.error(`\n${failed.length} agent(s) failed: ${failed.map(([a, why]) => `${a} (${why})`).join(', ')}`);
+    process.exitCode = 1;
+  }
+  if (result.interrupted) process.exitCode = 130;
+});
+
+addExperimentOptions(
+  program
+    .command('node')
+    .description('run one agent: its id, the topology, a listen address and its neighbours\' multiaddrs (a cluster across machines)'),
+)
+  .requiredOption('--agent <id>', 'which agent of the topology this node is')
+  .option('--listen <multiaddr>', 'address to listen on', '/ip4/127.0.0.1/tcp/0')
+  .option('--peer <agent=multiaddr...>', "a neighbour's address, ending in /p2p/<peer id> (repeat for each)", [])
+  .option('--key <file>', 'identity key file (created if missing; default agents/<id>/key in the run directory)')
+  .option('--config <file>', "a resolved config.json (as a cluster writes) instead of the experiment options")
+  .option('--resume', 'continue from the last checkpoint in the run directory', false)
+  .option('--print-id', 'print the peer id of --key (creating the key) and exit', false)
+  .action(async (opts: ExperimentOptions & { agent: string; listen: string; peer: string[]; key?: string; config?: string; resume: boolean; printId: boolean }) => {
+    if (opts.printId) {
+      if (!opts.key) throw new Error('--print-id needs --key FILE');
+      console.log(peerIdString(await loadOrCreateKey(opts.key)));
+      return;
+    }
+    const config = opts.config ? (JSON.parse(readFileSync(opts.config, 'utf8')) as RunConfig) : buildRunConfig(opts);
+    const runDir = opts.out ?? defaultRunDir(config.topology.name, `${config.mode}-${opts.agent}`);
+    const launched = process.env.MHD_AGENT_PROCESS === '1';
+    if (!launched) {
+      writeConfig(runDir, config);
+      console.log(`node ${opts.agent}: run directory ${runDir}`);
+    }
+    const peers = launched && opts.peer.length === 0 ? undefined : parsePeers(opts.peer);
+    await runNode({ config, agent: opts.agent, runDir, listen: [opts.listen], keyFile: opts.key, resume: opts.resume, peers, echoLog: !launched });
+    if (!launched) {
+      const { summary } = buildRunReport(runDir);
+      console.log(formatHeads(summary));
+    }
+    // The IPC channel and libp2p's timers would keep the process alive; every file is written.
+    process.exit(0);
+  });
+
+program
+  .command('report')
+  .description('rebuild summary.json, summary.csv and report.html of a run directory and print the table')
+  .argument('<run-dir>', 'a run directory (runs/...)')
+  .action((dir: string) => {
+    const { summary, reportFile } = buildRunReport(dir);
+    console.log(formatSummary(summary));
+    console.log('');
+    console.log(formatHeads(summary));
+    console.log(`\nreport: ${reportFile}`);
+  });
 
 const topology = program.command('topology').description('inspect topology files');
 topology
@@ -96,3 +187,5 @@ try {
   console.error(`mhd: ${(err as Error).message}`);
   process.exitCode = 1;
 }
+// An agent process of a cluster exits as soon as its command is done (its IPC channel would keep it up).
+if (process.env.MHD_AGENT_PROCESS === '1') process.exit(process.exitCode ?? 0);

@@ -6,8 +6,8 @@ import { Agent, type AgentOutcome, type RoundRecord } from '../node/agent.ts';
 import { runningAgents, type RunConfig } from '../node/config.ts';
 import type { TransportKind } from '../network/host.ts';
 import type { Peer } from '../network/round-protocol.ts';
-import { readRun } from '../report/run-dir.ts';
-import { summarize, writeSummary, type Summary } from '../report/summary.ts';
+import { buildRunReport } from '../report/build.ts';
+import type { Summary } from '../report/summary.ts';
 
 export interface SimulationOptions {
   transport?: TransportKind;
@@ -62,7 +62,5 @@ export async function simulate(config: RunConfig, runDir: string, opts: Simulati
     await Promise.all(agents.map((a) => a.stop().catch(() => undefined)));
   }
   writeFileSync(join(runDir, 'launcher.json'), JSON.stringify({ wallSeconds: (performance.now() - started) / 1000, failed: {} }) + '\n');
-  const summary = summarize(readRun(runDir));
-  writeSummary(runDir, summary);
-  return summary;
+  return buildRunReport(runDir).summary;
 }

@@ -26,12 +26,15 @@ export interface ServerHooks {
   maxWaitMs: number;
 }
 
+/**
+ * The round a request gets: the one asked for, waiting for it up to the request's wait (bounded by the
+ * server); only when it is still not there, the newest round within the request's staleness bound.
+ */
 async function findRound<T>(store: RoundStore<T>, req: RoundRequest, maxWaitMs: number): Promise<{ round: Round; item: T } | { status: 'not-ready' | 'gone'; message: string }> {
-  let r = store.newestIn(req.minRound, req.round);
-  if (r === undefined && (store.latestRound() ?? -1) < req.round) {
+  if (store.get(req.round) === undefined && (store.latestRound() ?? -1) < req.round) {
     await store.waitFor(req.round, Math.min(req.waitMs, maxWaitMs));
-    r = store.newestIn(req.minRound, req.round);
   }
+  const r = store.get(req.round) !== undefined ? req.round : store.newestIn(req.minRound, req.round);
   if (r !== undefined) return { round: r, item: store.get(r)! };
   const oldest = store.oldestRound();
   if (oldest !== undefined && req.round < oldest) return { status: 'gone', message: `round ${req.round} is no longer kept (oldest ${oldest})` };

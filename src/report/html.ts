@@ -1,0 +1,68 @@
+// report.html: self-contained (inline SVG and CSS, no scripts or network), opens from disk.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderTopologySvg } from '../topology/render-svg.ts';
+import { CENTRAL_AGENT } from '../node/config.ts';
+import { legend, lineChart, type Series } from './charts.ts';
+import type { RunData } from './run-dir.ts';
+import { formatHeads, formatSummary, type Summary } from './summary.ts';
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy', head: number): Series[] {
+  const series: Series[] = run.agents.map((a) => ({
+    label: a.id,
+    points: a.rounds.filter((r) => r.eval && r.eval[key].length > head).map((r): [number, number] => [r.round + 1, r.eval![key][head]]),
+  }));
+  const rounds = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
+  const meanPts = rounds.map((r): [number, number] => {
+    const vals = series.flatMap((s) => s.points.filter((p) => p[0] === r).map((p) => p[1]));
+    return [r, vals.reduce((a, b) => a + b, 0) / vals.length];
+  });
+  return [...series, { label: 'mean', points: meanPts, emphasis: true }];
+}
+
+export function renderReport(run: RunData, summary: Summary): string {
+  const heads = Math.max(0, ...run.agents.flatMap((a) => a.rounds.map((r) => r.eval?.sharedAccuracy.length ?? 0)));
+  const charts: string[] = [];
+  for (let h = 0; h < heads; h++) {
+    const name = h === 0 ? 'main head' : `auxiliary head ${h}`;
+    charts.push(`<div class="pair"><h3>${name}</h3>${lineChart(`private accuracy, ${name}`, accuracySeries(run, 'privateAccuracy', h))}${lineChart(`shared accuracy, ${name}`, accuracySeries(run, 'sharedAccuracy', h))}</div>`);
+  }
+  const values = Object.fromEntries(summary.agents.filter((a) => a.sharedAccuracy.length).map((a) => [a.id, a.sharedAccuracy[a.bestHead]]));
+  const c = run.config;
+  const config = {
+    mode: c.mode, dataset: c.dataset, partition: c.partition, private: c.privatePerAgent, public: c.publicSize, chunk: c.chunkSize,
+    rounds: c.rounds, seed: c.seed, encoding: c.encoding, staleness: c.staleness,
+    profiles: Object.fromEntries(Object.entries(c.profiles).map(([a, p]) => [a, p.name])),
+    profile: c.profiles[c.mode === 'central' ? CENTRAL_AGENT : c.topology.agents[0]]?.profile,
+  };
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>mhd run ${esc(c.name)}</title>
+<style>
+body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}
+pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:12px}
+.pair{display:inline-block;margin:0 16px 16px 0;vertical-align:top}
+.pair h3{margin:4px 0;font-size:14px}
+.row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+</style></head><body>
+<h1>mhd run: ${esc(c.name)}</h1>
+<p>${esc(summary.mode)} on <b>${esc(summary.topology)}</b>, ${esc(summary.dataset)} (${esc(summary.partition)}), ${summary.rounds} rounds,
+backend ${esc(summary.backend)}, wall time ${summary.wallSeconds.toFixed(1)} s. Shared accuracy: on the whole test split;
+private accuracy: per-class test accuracy weighted by the agent's own label distribution.</p>
+<div class="row"><div><h2>Summary</h2><pre>${esc(formatSummary(summary))}</pre><h2>Every head</h2><pre>${esc(formatHeads(summary))}</pre></div>
+<div><h2>Topology</h2><p>agents coloured by final shared accuracy of their best head</p>${renderTopologySvg(c.topology, { values })}</div></div>
+<h2>Accuracy per round</h2><p>${legend(run.agents.map((a) => a.id))}</p>
+${charts.join('\n')}
+<h2>Configuration</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>
+</body></html>
+`;
+}
+
+export function writeReport(run: RunData, summary: Summary): string {
+  const file = join(run.dir, 'report.html');
+  writeFileSync(file, renderReport(run, summary));
+  return file;
+}
