@@ -59,15 +59,20 @@ program
     console.log(formatTable(header, rows));
   });
 
+/** Resolves the options, warns about the topology, picks the backend: the start of every run command. */
+async function prepareRun(opts: ExperimentOptions): Promise<{ config: RunConfig; runDir: string; backend: string }> {
+  const config = buildRunConfig(opts);
+  for (const w of config.topology.warnings) console.warn(`warning: ${w}`);
+  const backend = formatBackend(await selectBackend(config.backend));
+  return { config, runDir: opts.out ?? defaultRunDir(config.topology.name, config.mode), backend };
+}
+
 addExperimentOptions(
   program
     .command('simulate')
     .description('run every agent in this process, each a real libp2p node on loopback TCP, and print per-agent accuracy per head'),
 ).action(async (opts: ExperimentOptions) => {
-  const config = buildRunConfig(opts);
-  const runDir = opts.out ?? defaultRunDir(config.topology.name, config.mode);
-  for (const w of config.topology.warnings) console.warn(`warning: ${w}`);
-  const backend = formatBackend(await selectBackend(config.backend));
+  const { config, runDir, backend } = await prepareRun(opts);
   console.log(`simulating ${config.mode} on ${config.topology.name} (${runningAgents(config).length} agents), ${config.rounds} rounds, backend ${backend}`);
   console.log(`run directory: ${runDir}`);
   const summary = await simulate(config, runDir, {
@@ -87,10 +92,7 @@ addExperimentOptions(
     .command('cluster')
     .description('launch one OS process per agent (libp2p over 127.0.0.1 TCP, Noise, yamux), show progress, print per-agent accuracy'),
 ).action(async (opts: ExperimentOptions) => {
-  const config = buildRunConfig(opts);
-  const runDir = opts.out ?? defaultRunDir(config.topology.name, config.mode);
-  for (const w of config.topology.warnings) console.warn(`warning: ${w}`);
-  const backend = formatBackend(await selectBackend(config.backend));
+  const { config, runDir, backend } = await prepareRun(opts);
   const agents = runningAgents(config);
   console.log(`cluster: ${config.mode} on ${config.topology.name}, ${agents.length} agent processes, ${config.rounds} rounds, ${config.dataset} ${config.partition}, backend ${backend}`);
   console.log(`run directory: ${runDir}`);

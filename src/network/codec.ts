@@ -103,13 +103,8 @@ function rowSumTolerance(encoding: Encoding, classes: number): number {
   return 1e-3;
 }
 
-export function parseHeader(raw: Uint8Array): PredictionHeader {
-  let h: unknown;
-  try {
-    h = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-  } catch {
-    throw new ProtocolError('malformed', 'response header is not JSON');
-  }
+/** Checks the types of a parsed response header (values are checked against expectations later). */
+export function validateHeader(h: unknown): PredictionHeader {
   const o = h as Record<string, unknown>;
   const int = (k: string) => typeof o?.[k] === 'number' && Number.isInteger(o[k]) && (o[k] as number) >= 0;
   if (typeof o !== 'object' || o === null || typeof o.status !== 'string' || typeof o.agent !== 'string') {

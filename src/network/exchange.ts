@@ -8,13 +8,12 @@ import type { RoundStore } from '../node/round-store.ts';
 import {
   decodePredictions,
   encodePredictions,
-  parseHeader,
+  validateHeader,
   PREDICTIONS_PROTOCOL,
   ProtocolError,
   WEIGHTS_PROTOCOL,
   type Encoding,
   type Expectation,
-  type PredictionHeader,
 } from './codec.ts';
 import { fetchRound, serveRounds, type Peer, type Reply, type RoundRequest } from './round-protocol.ts';
 
@@ -41,9 +40,17 @@ async function findRound<T>(store: RoundStore<T>, req: RoundRequest, maxWaitMs: 
   return { status: 'not-ready', message: `round ${req.round} not ready (latest ${store.latestRound() ?? 'none'})` };
 }
 
-export async function servePredictions(node: Libp2p, agent: string, store: RoundStore<PredictionBatch>, encoding: Encoding, hooks: ServerHooks): Promise<void> {
+/** Serves a round store: the round a request gets (see findRound), encoded by `encode`. */
+async function serveStore<T>(
+  node: Libp2p,
+  protocol: string,
+  agent: string,
+  store: RoundStore<T>,
+  hooks: ServerHooks,
+  encode: (item: T, round: Round, req: RoundRequest) => Reply,
+): Promise<void> {
   await serveRounds(node, {
-    protocol: PREDICTIONS_PROTOCOL,
+    protocol,
     agent,
     reader: hooks.reader,
     onSent: hooks.onSent,
@@ -51,9 +58,15 @@ export async function servePredictions(node: Libp2p, agent: string, store: Round
     answer: async (req): Promise<Reply> => {
       const found = await findRound(store, req, hooks.maxWaitMs);
       if ('status' in found) return { header: { status: found.status, agent, message: found.message } };
-      const { header, payload } = encodePredictions(found.item, encoding, req.embedding === true);
-      return { header: { ...header }, payload };
+      return encode(found.item, found.round, req);
     },
+  });
+}
+
+export async function servePredictions(node: Libp2p, agent: string, store: RoundStore<PredictionBatch>, encoding: Encoding, hooks: ServerHooks): Promise<void> {
+  await serveStore(node, PREDICTIONS_PROTOCOL, agent, store, hooks, (batch, _round, req) => {
+    const { header, payload } = encodePredictions(batch, encoding, req.embedding === true);
+    return { header: { ...header }, payload };
   });
 }
 
@@ -71,8 +84,7 @@ export async function fetchPredictions(
 ): Promise<FetchOutcome<PredictionBatch>> {
   const f = await fetchRound(node, peer, PREDICTIONS_PROTOCOL, req, maxPayloadBytes, timeoutMs);
   if (f.header.status !== 'ok') return { ok: false, status: f.header.status, message: String(f.header.message ?? ''), bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
-  const header: PredictionHeader = parseHeader(new TextEncoder().encode(JSON.stringify(f.header)));
-  const batch = decodePredictions(header, f.payload!, exp);
+  const batch = decodePredictions(validateHeader(f.header), f.payload!, exp);
   return { ok: true, value: batch, bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
 }
 
@@ -84,22 +96,13 @@ export interface WeightsMessage {
 }
 
 export async function serveWeights(node: Libp2p, agent: string, store: RoundStore<WeightsMessage>, hooks: ServerHooks): Promise<void> {
-  await serveRounds(node, {
-    protocol: WEIGHTS_PROTOCOL,
-    agent,
-    reader: hooks.reader,
-    onSent: hooks.onSent,
-    onError: hooks.onError,
-    answer: async (req): Promise<Reply> => {
-      const found = await findRound(store, req, hooks.maxWaitMs);
-      if ('status' in found) return { header: { status: found.status, agent, message: found.message } };
-      const total = found.item.weights.reduce((a, w) => a + w.values.length, 0);
-      const payload = new Uint8Array(total * 4);
-      const view = new DataView(payload.buffer);
-      let offset = 0;
-      for (const w of found.item.weights) for (const v of w.values) view.setFloat32((offset++) * 4, v, true);
-      return { header: { status: 'ok', agent, round: found.round, tensors: found.item.weights.map((w) => ({ name: w.name, shape: w.shape })) }, payload };
-    },
+  await serveStore(node, WEIGHTS_PROTOCOL, agent, store, hooks, (msg, round) => {
+    const total = msg.weights.reduce((a, w) => a + w.values.length, 0);
+    const payload = new Uint8Array(total * 4);
+    const view = new DataView(payload.buffer);
+    let offset = 0;
+    for (const w of msg.weights) for (const v of w.values) view.setFloat32(offset++ * 4, v, true);
+    return { header: { status: 'ok', agent, round, tensors: msg.weights.map((w) => ({ name: w.name, shape: w.shape })) }, payload };
   });
 }
 

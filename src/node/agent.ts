@@ -50,7 +50,10 @@ export interface RoundRecord {
   backend: string;
   seconds: number;
   trainSeconds: number;
+  /** Own predictions, fetching from neighbours (including waiting for them) and choosing targets. */
   exchangeSeconds: number;
+  /** The network part of the exchange: fetching (and waiting for) the neighbours' rounds. */
+  fetchSeconds: number;
   evalSeconds: number;
   loss: { total: number; ce: number; distill: number[]; embedding: number };
   teachersUsed: AgentId[];
@@ -244,7 +247,7 @@ export class Agent {
       const t0 = performance.now();
       const loss = this.learner.trainRound(targets);
       const t1 = performance.now();
-      let exchange: Exchange = { targets: undefined, used: [], skipped: [], rejected: [], received: {}, samplesUsed: [] };
+      let exchange: Exchange = { targets: undefined, used: [], skipped: [], rejected: [], received: {}, samplesUsed: [], fetchSeconds: 0 };
       if (c.mode === 'mhd') exchange = await this.exchangePredictions(round);
       else if (c.mode === 'gossip') exchange = await this.exchangeWeights(round);
       targets = exchange.targets;
@@ -266,6 +269,7 @@ export class Agent {
         seconds: (performance.now() - t0) / 1000,
         trainSeconds: (t1 - t0) / 1000,
         exchangeSeconds: (t2 - t1) / 1000,
+        fetchSeconds: exchange.fetchSeconds,
         evalSeconds: (t3 - t2) / 1000,
         loss,
         teachersUsed: exchange.used,
@@ -373,9 +377,11 @@ export class Agent {
       maxHeads: 64,
     });
     const maxPayload = payloadBytes({ heads: 64, classes: batch.classes, samples: rows.length, encoding: 'f32', embeddingSize: 1024 });
+    const fetchStart = performance.now();
     const res = await this.fetchAll((peer) =>
       fetchPredictions(this.node, peer, { round, minRound, waitMs: c.fetchTimeoutMs, embedding: c.embeddings }, exp(peer.agent), c.fetchTimeoutMs + 5000, maxPayload),
     );
+    const fetchSeconds = (performance.now() - fetchStart) / 1000;
     // Neighbours that answered with an older round (within the staleness bound) are grouped by round:
     // targets are chosen per chunk, against the agent's own predictions on that same chunk.
     const byRound = new Map<Round, PredictionBatch[]>();
@@ -402,6 +408,7 @@ export class Agent {
       rejected: res.rejected,
       received: res.received,
       samplesUsed: targets ? targets.heads.map((h) => h.choice.used) : [],
+      fetchSeconds,
     };
   }
 
@@ -410,13 +417,15 @@ export class Agent {
     const own = this.learner.model.getWeights();
     this.weights.put(round, { round, weights: own });
     const minRound = Math.max(0, round - c.staleness);
+    const fetchStart = performance.now();
     const res = await this.fetchAll((peer) => fetchWeights(this.node, peer, { round, minRound, waitMs: c.fetchTimeoutMs }, own, c.fetchTimeoutMs + 5000));
+    const fetchSeconds = (performance.now() - fetchStart) / 1000;
     if (res.ok.length > 0) {
       const degree = (a: AgentId) => inNeighbours(c.topology, a).length;
       const mixed = metropolisAverage(own, degree(this.id), res.ok.map((o) => ({ agent: o.agent, degree: degree(o.agent), weights: o.value.weights })));
       this.learner.model.setWeights(mixed.map((w) => ({ name: w.name, shape: [...w.shape], values: w.values })));
     }
-    return { targets: undefined, used: res.ok.map((o) => o.agent), skipped: res.skipped, rejected: res.rejected, received: res.received, samplesUsed: [] };
+    return { targets: undefined, used: res.ok.map((o) => o.agent), skipped: res.skipped, rejected: res.rejected, received: res.received, samplesUsed: [], fetchSeconds };
   }
 
   /** After the last round, keep serving until every agent that learns from this one has its last round. */
@@ -453,6 +462,7 @@ interface Exchange {
   rejected: Skip[];
   received: Record<AgentId, number>;
   samplesUsed: number[];
+  fetchSeconds: number;
 }
 
 /** Concatenates per-chunk targets into one set of training rows. */

@@ -53,7 +53,7 @@ pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:12px}
 backend ${esc(summary.backend)}, wall time ${summary.wallSeconds.toFixed(1)} s. Shared accuracy: on the whole test split;
 private accuracy: per-class test accuracy weighted by the agent's own label distribution.</p>
 <div class="row"><div><h2>Summary</h2><pre>${esc(formatSummary(summary))}</pre><h2>Every head</h2><pre>${esc(formatHeads(summary))}</pre></div>
-<div><h2>Topology</h2><p>agents coloured by final shared accuracy of their best head</p>${renderTopologySvg(c.topology, { values })}</div></div>
+<div><h2>Topology</h2><p>agents coloured by the final shared accuracy of their best head (red: lowest, green: highest)</p>${renderTopologySvg(c.topology, { values })}</div></div>
 <h2>Accuracy per round</h2><p>${legend(run.agents.map((a) => a.id))}</p>
 ${charts.join('\n')}
 <h2>Configuration</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>

@@ -3,7 +3,10 @@
 import type { AgentId, Topology } from './types.ts';
 
 export interface RenderOptions {
-  /** Per-agent value in [0, 1] (e.g. shared accuracy), drawn as a red-to-green fill and a label. */
+  /**
+   * Per-agent value in [0, 1] (e.g. shared accuracy), drawn as a label and a fill from red (the lowest
+   * value) to green (the highest): the scale spans the values' range so that close values still differ.
+   */
   values?: Readonly<Record<AgentId, number>>;
   size?: number;
 }
@@ -40,6 +43,10 @@ export function renderTopologySvg(t: Topology, opts: RenderOptions = {}): string
   const size = opts.size ?? 420;
   const pos = layout(t, size);
   const nodeR = Math.max(8, Math.min(18, 160 / t.agents.length));
+  const vs = Object.values(opts.values ?? {});
+  const lo = Math.min(...vs);
+  const hi = Math.max(...vs);
+  const scaled = (v: number) => (hi - lo > 1e-9 ? (v - lo) / (hi - lo) : 1);
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size + 24}" width="${size}" height="${size + 24}" font-family="sans-serif">`);
   parts.push(`<title>${escape(t.name)}</title>`);
@@ -61,7 +68,7 @@ export function renderTopologySvg(t: Topology, opts: RenderOptions = {}): string
   for (const a of t.agents) {
     const [x, y] = pos.get(a)!;
     const v = opts.values?.[a];
-    const fill = v === undefined ? '#8ab4f8' : valueColour(v);
+    const fill = v === undefined ? '#8ab4f8' : valueColour(scaled(v));
     const tip = v === undefined ? a : `${a}: ${(100 * v).toFixed(1)}%`;
     parts.push(`<g><title>${escape(tip)}</title><circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${nodeR}" fill="${fill}" stroke="#333"/>`);
     parts.push(`<text x="${x.toFixed(1)}" y="${(y + 4).toFixed(1)}" text-anchor="middle" font-size="${Math.round(nodeR * 0.8)}">${escape(a)}</text></g>`);

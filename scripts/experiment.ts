@@ -1,0 +1,138 @@
+// Experiments against the baselines: each runs real clusters (one process per agent) and writes the run
+// directories, results.json and a markdown table.
+// Usage: npm run experiment -- baselines|topologies|heterogeneous|fashion [--rounds R] [--out DIR]
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildRunConfig, type ExperimentOptions } from '../src/cluster/run-options.ts';
+import { launchCluster } from '../src/cluster/launcher.ts';
+import { formatBackend, selectBackend } from '../src/model/backend.ts';
+import { buildRunReport } from '../src/report/build.ts';
+import type { Summary } from '../src/report/summary.ts';
+import { PROJECT_ROOT } from '../src/topology/load.ts';
+
+interface RunSpec {
+  label: string;
+  options: Partial<ExperimentOptions>;
+}
+
+const BASE: ExperimentOptions = {
+  topology: 'topologies/ring-8.yaml',
+  nodes: 'default',
+  dataset: 'mnist',
+  partition: 'skew:0.9:2',
+  private: 1000,
+  public: 5000,
+  rounds: 20,
+  mode: 'mhd',
+  encoding: 'f32',
+  seed: 1,
+  chunk: 500,
+  evalEvery: 1,
+  evalSamples: 0,
+  fetchTimeout: 120,
+  staleness: 1,
+  checkpointEvery: 0,
+  embeddings: false,
+};
+
+function mhdVariants(topology: string): RunSpec[] {
+  const t = topology.replace(/^topologies\/|\.yaml$/g, '');
+  return [
+    { label: `${t} mhd 0 aux, nu0=1`, options: { topology, auxHeads: 0, nu0: 1 } },
+    { label: `${t} mhd 1 aux, nu0=1`, options: { topology, auxHeads: 1, nu0: 1 } },
+    { label: `${t} mhd 1 aux, nu0=0`, options: { topology, auxHeads: 1, nu0: 0 } },
+    { label: `${t} mhd 3 aux, nu0=1`, options: { topology, auxHeads: 3, nu0: 1 } },
+    { label: `${t} mhd 3 aux, nu0=0`, options: { topology, auxHeads: 3, nu0: 0 } },
+  ];
+}
+
+const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[] }> = {
+  baselines: {
+    about: 'MNIST, 8 agents, skew:0.9:2, 1000 private samples each, 5000 public, 20 rounds: isolated, MHD (0/1/3 auxiliary heads, nu0 = 1 and 0), gossip and central on complete-8 and ring-8. (0 auxiliary heads with nu0 = 0 distils nothing: it is isolated training, so it is not run twice.)',
+    runs: [
+      ...['topologies/complete-8.yaml', 'topologies/ring-8.yaml'].flatMap((topology) => {
+        const t = topology.replace(/^topologies\/|\.yaml$/g, '');
+        return [
+          { label: `${t} isolated`, options: { topology, mode: 'isolated' } },
+          ...mhdVariants(topology),
+          { label: `${t} gossip`, options: { topology, mode: 'gossip' } },
+        ];
+      }),
+      // The central model sees the pooled data: the topology does not matter.
+      { label: 'central (pooled data)', options: { mode: 'central' } },
+    ],
+  },
+  topologies: {
+    about: 'MHD with 3 auxiliary heads (default profile) on every shipped 8-agent topology, MNIST skew:0.9:2, 20 rounds.',
+    runs: ['complete-8', 'ring-8', 'line-8', 'star-8', 'islands-2x4', 'islands-2x4-apart'].map((t) => ({ label: t, options: { topology: `topologies/${t}.yaml` } })),
+  },
+  heterogeneous: {
+    about: 'Agents with different backbones (mlp, mlp-small, cnn) on complete-8 (topologies/complete-8-mixed.yaml), MNIST skew:0.9:2, 20 rounds, against the same agents in isolation.',
+    runs: [
+      { label: 'mixed isolated', options: { topology: 'topologies/complete-8-mixed.yaml', mode: 'isolated' } },
+      { label: 'mixed mhd', options: { topology: 'topologies/complete-8-mixed.yaml' } },
+    ],
+  },
+  fashion: {
+    about: 'Fashion-MNIST, dirichlet:0.3 on ring-8, 20 rounds: isolated vs MHD vs central.',
+    runs: [
+      { label: 'fashion isolated', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3', mode: 'isolated' } },
+      { label: 'fashion mhd', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3' } },
+      { label: 'fashion central', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3', mode: 'central' } },
+    ],
+  },
+};
+
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } } });
+const name = positionals[0];
+const experiment = EXPERIMENTS[name ?? ''];
+if (!experiment) {
+  console.error(`usage: npm run experiment -- ${Object.keys(EXPERIMENTS).join('|')} [--rounds R] [--out DIR] [--only SUBSTRING]`);
+  process.exit(2);
+}
+const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+const outDir = values.out ?? join(PROJECT_ROOT, 'runs', 'experiments', `${name}-${stamp}`);
+mkdirSync(outDir, { recursive: true });
+const backend = formatBackend(await selectBackend());
+console.log(`experiment ${name}: ${experiment.about}\nbackend ${backend}; runs in ${outDir}`);
+
+const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : (100 * x).toFixed(1));
+const rows: { label: string; summary: Summary; kbPerRound: number }[] = [];
+for (const spec of experiment.runs) {
+  if (values.only && !spec.label.includes(values.only)) continue;
+  const options: ExperimentOptions = { ...BASE, ...spec.options, ...(values.rounds ? { rounds: Number(values.rounds) } : {}) };
+  const config = buildRunConfig(options);
+  const dir = join(outDir, spec.label.replace(/[^A-Za-z0-9.-]+/g, '_'));
+  const t0 = performance.now();
+  const result = await launchCluster(config, dir);
+  const { summary } = buildRunReport(dir);
+  const agents = summary.agents.length;
+  const kbPerRound = summary.agents.reduce((a, s) => a + s.bytesReceived, 0) / agents / config.rounds / 1024;
+  rows.push({ label: spec.label, summary, kbPerRound });
+  const failed = Object.keys(result.failed);
+  console.log(
+    `${spec.label}: shared main ${pct(summary.mean.sharedAccuracy[0])} best ${pct(summary.best.sharedAccuracy)}, private main ${pct(summary.mean.privateAccuracy[0])}` +
+      ` (${((performance.now() - t0) / 1000).toFixed(0)}s${failed.length ? `, FAILED: ${failed.join(', ')}` : ''})`,
+  );
+}
+
+const minBest = (s: Summary, k: 'privateAccuracy' | 'sharedAccuracy') => Math.min(...s.agents.filter((a) => a[k].length).map((a) => a[k][a.bestHead]));
+const table = [
+  `Backend: ${backend}. Accuracy in %, of the last round, on the whole MNIST/Fashion-MNIST test split; "best" is each agent's head with the best shared accuracy. KB: prediction or weight bytes received per agent per round.`,
+  '',
+  '| run | private main (mean / min) | shared main (mean / min) | private best (mean) | shared best (mean / min) | KB / agent / round |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...rows.map(({ label, summary: s, kbPerRound }) =>
+    `| ${label} | ${pct(s.mean.privateAccuracy[0])} / ${pct(s.min.privateAccuracy[0])} | ${pct(s.mean.sharedAccuracy[0])} / ${pct(s.min.sharedAccuracy[0])} | ${pct(s.best.privateAccuracy)} | ${pct(s.best.sharedAccuracy)} / ${pct(minBest(s, 'sharedAccuracy'))} | ${kbPerRound.toFixed(0)} |`,
+  ),
+  '',
+  'Mean shared accuracy per head (h0 = main head):',
+  '',
+  '| run | ' + ['h0', 'h1', 'h2', 'h3'].join(' | ') + ' |',
+  '| --- | --- | --- | --- | --- |',
+  ...rows.map(({ label, summary: s }) => `| ${label} | ${[0, 1, 2, 3].map((h) => pct(s.mean.sharedAccuracy[h])).join(' | ')} |`),
+].join('\n');
+writeFileSync(join(outDir, 'results.md'), `# ${name}\n\n${experiment.about}\n\n${table}\n`);
+writeFileSync(join(outDir, 'results.json'), JSON.stringify(rows.map(({ label, summary, kbPerRound }) => ({ label, kbPerRound, summary })), null, 2) + '\n');
+console.log(`\n${table}\n\nwritten: ${join(outDir, 'results.md')}`);

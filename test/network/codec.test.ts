@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { fromHalf, toHalf } from '../../src/network/float16.ts';
+import { decodePredictions, encodePredictions, ProtocolError, validateHeader } from '../../src/network/codec.ts';
+import type { PredictionBatch } from '../../src/learning/types.ts';
+
+describe('half precision', () => {
+  it('round-trips exactly representable values and rounds the rest to within 2^-11 relative', () => {
+    for (const v of [0, 1, -2, 0.5, 0.25, 65504, 2 ** -14, 2 ** -24]) expect(fromHalf(toHalf(v))).toBe(v);
+    for (const v of [0.1, 0.333, 0.9999, 1e-3, 1e-5]) expect(Math.abs(fromHalf(toHalf(v)) - v)).toBeLessThanOrEqual(Math.max(v * 2 ** -11, 2 ** -25));
+    expect(fromHalf(toHalf(Infinity))).toBe(Infinity);
+    expect(Number.isNaN(fromHalf(toHalf(Number.NaN)))).toBe(true);
+    expect(fromHalf(toHalf(1e6))).toBe(Infinity);
+  });
+});
+
+describe('prediction codec', () => {
+  const batch: PredictionBatch = {
+    agent: 'a', round: 1, chunkHash: 'h', heads: 2, classes: 2, samples: 2,
+    probs: Float32Array.from([0.25, 0.75, 0.5, 0.5, 1, 0, 0.1, 0.9]),
+    embedding: { size: 3, values: Float32Array.from([1, 2, 3, 4, 5, 6]) },
+  };
+  const exp = { agent: 'a', minRound: 1, maxRound: 1, chunkHash: () => 'h', classes: 2, samples: 2, maxHeads: 4 };
+
+  it('payload sizes: f32 4 bytes, f16 2, u8 1 per probability; embeddings as f32', () => {
+    expect(encodePredictions(batch, 'f32', false).payload.length).toBe(32);
+    expect(encodePredictions(batch, 'f16', false).payload.length).toBe(16);
+    expect(encodePredictions(batch, 'u8', false).payload.length).toBe(8);
+    expect(encodePredictions(batch, 'u8', true).payload.length).toBe(8 + 24);
+  });
+
+  it('decodes what it encodes, embeddings included', () => {
+    const { header, payload } = encodePredictions(batch, 'f32', true);
+    const back = decodePredictions(validateHeader(JSON.parse(JSON.stringify(header))), payload, exp);
+    expect(Array.from(back.probs)).toEqual(Array.from(batch.probs));
+    expect(Array.from(back.embedding!.values)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('rejects a header with a wrong type or an unknown encoding, naming the field', () => {
+    const { header } = encodePredictions(batch, 'f32', false);
+    expect(() => validateHeader({ ...header, samples: -1 })).toThrow(/field samples is not a non-negative integer/);
+    expect(() => validateHeader({ ...header, encoding: 'f64' })).toThrow(/unknown encoding f64/);
+    expect(() => validateHeader(null)).toThrow(ProtocolError);
+    const { payload } = encodePredictions(batch, 'f32', false);
+    expect(() => decodePredictions({ ...header, agent: 'mallory' }, payload, exp)).toThrow(/claims to be from mallory, expected a/);
+    expect(() => decodePredictions({ ...header, chunkHash: 'other' }, payload, exp)).toThrow(/chunk hash other does not match/);
+  });
+});
