@@ -1,6 +1,6 @@
 // Experiments against the baselines: each runs real clusters (one process per agent) and writes the run
 // directories, results.json and a markdown table.
-// Usage: npm run experiment -- baselines|topologies|heterogeneous|fashion [--rounds R] [--out DIR]
+// Usage: npm run experiment -- baselines|topologies|heterogeneous|ablations|fashion [--rounds R] [--out DIR] [--only TEXT]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,6 +72,19 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[] }> = {
     runs: [
       { label: 'mixed isolated', options: { topology: 'topologies/complete-8-mixed.yaml', mode: 'isolated' } },
       { label: 'mixed mhd', options: { topology: 'topologies/complete-8-mixed.yaml' } },
+    ],
+  },
+  ablations: {
+    about: 'The default profile (3 auxiliary heads) on ring-8, MNIST skew:0.9:2, 20 rounds, changing one choice at a time: teacher rule, includeSelf, the main-head gate, nu0, steps per round.',
+    runs: [
+      { label: 'default profile', options: {} },
+      { label: 'teacher mean', options: { teacher: 'mean' } },
+      { label: 'teacher confidence-weighted', options: { teacher: 'confidence-weighted' } },
+      { label: 'includeSelf false', options: { includeSelf: false } },
+      { label: 'gateMain false', options: { gateMain: false } },
+      { label: 'nu0 0', options: { nu0: 0 } },
+      { label: 'steps 25', options: { steps: 25 } },
+      { label: 'steps 100', options: { steps: 100 } },
     ],
   },
   fashion: {

@@ -66,12 +66,16 @@ describe('wasm kernels', () => {
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2], 'int32'), 3);
     const opt = tf.train.adam(0.01);
     const losses: number[] = [];
+    const dataIds: number[] = [];
     for (let i = 0; i < 30; i++) {
       const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.forward(x, true).logits[0]) as tf.Scalar, true, model.trainableVariables())!;
       losses.push(loss.dataSync()[0]);
       loss.dispose();
+      dataIds.push(tf.backend().numDataIds());
     }
     expect(losses[29]).toBeLessThan(losses[0] * 0.5);
+    // the kernels' intermediate buffers are freed: the backend holds as many buffers after 30 steps as after 2
+    expect(dataIds[29]).toBe(dataIds[1]);
     tf.dispose([x, y]);
     model.dispose();
   });

@@ -114,10 +114,13 @@ describe('prediction exchange over libp2p', async () => {
     const f32 = (p: Float32Array) => new Uint8Array(p.buffer.slice(0));
     const withNaN = good.probs.slice();
     withNaN[7] = Number.NaN;
+    const withInf = good.probs.slice();
+    withInf[12] = Number.POSITIVE_INFINITY;
     const cases: [string, Uint8Array[], RegExp | string][] = [
       ['truncated', [encodeJson(header), f32(good.probs).subarray(0, 100)], 'truncated'],
       ['oversize', [encodeJson(header), new Uint8Array(300_000)], 'oversize'],
       ['NaN', [encodeJson(header), f32(withNaN)], 'non-finite'],
+      ['Inf', [encodeJson(header), f32(withInf)], 'non-finite'],
       ['wrong shape', [encodeJson({ ...header, samples: 40 }), f32(good.probs.subarray(0, 1200))], 'wrong-shape'],
       ['wrong class count', [encodeJson({ ...header, classes: 5, samples: 100 }), f32(good.probs)], 'wrong-classes'],
       ['stale round', [encodeJson({ ...header, round: 1, chunkHash: 'chunk-1' }), f32(good.probs)], 'stale-round'],
