@@ -7,6 +7,8 @@ import { CENTRAL_AGENT, MODES, type Mode, type RunConfig } from '../node/config.
 import { loadProfile, profileSchema, type Profile } from '../node/profile.ts';
 import { TEACHER_RULES } from '../learning/teachers.ts';
 import { loadTopology, PROJECT_ROOT } from '../topology/load.ts';
+import { assertDatasetName } from '../data/datasets.ts';
+import { parsePartitionSpec } from '../data/partition.ts';
 
 export interface ExperimentOptions {
   topology: string;
@@ -119,6 +121,9 @@ export function defaultRunDir(topologyName: string, mode: string): string {
 /** Resolves options into a RunConfig: topology, every agent's profile with overrides, all defaults. */
 export function buildRunConfig(o: ExperimentOptions): RunConfig {
   const topology = loadTopology(o.topology);
+  // Bad data options fail here, once, rather than in every agent process.
+  assertDatasetName(o.dataset);
+  parsePartitionSpec(o.partition);
   if (!(MODES as readonly string[]).includes(o.mode)) throw new Error(`unknown mode "${o.mode}": expected ${MODES.join(', ')}`);
   if (!isEncoding(o.encoding)) throw new Error(`unknown encoding "${o.encoding}": expected ${ENCODINGS.join(', ')}`);
   const extra = overrides(o);

@@ -20,6 +20,11 @@ export function knownDatasets(): string[] {
   return [...loaders.keys(), 'idx:DIR'];
 }
 
+/** Fails, naming the known datasets, when `name` cannot be a dataset (without loading anything). */
+export function assertDatasetName(name: string): void {
+  if (!name.startsWith('idx:') && !loaders.has(name)) throw new Error(`unknown dataset "${name}": known datasets are ${knownDatasets().join(', ')}`);
+}
+
 /** Loads (once per process) a dataset by name: `mnist`, `fashion-mnist`, or `idx:/path/to/dir`. */
 export function loadDataset(name: string): Dataset {
   const hit = cache.get(name);
@@ -28,9 +33,8 @@ export function loadDataset(name: string): Dataset {
   if (name.startsWith('idx:')) {
     ds = loadIdxFolder(name.slice(4), name);
   } else {
-    const loader = loaders.get(name);
-    if (!loader) throw new Error(`unknown dataset "${name}": known datasets are ${knownDatasets().join(', ')}`);
-    ds = loader();
+    assertDatasetName(name);
+    ds = loaders.get(name)!();
   }
   cache.set(name, ds);
   return ds;

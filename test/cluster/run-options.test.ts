@@ -22,6 +22,8 @@ describe('run configuration', () => {
     expect(() => buildRunConfig(tinyOptions({ topology: 'topologies/complete-8-mixed.yaml', mode: 'gossip' }))).toThrow(/gossip needs equal backbones/);
     expect(() => buildRunConfig(tinyOptions({ nodes: 'imaginary' }))).toThrow(/profile "imaginary" not found/);
     expect(() => buildRunConfig(tinyOptions({ topology: 'nope.yaml' }))).toThrow(/nope.yaml: file not found/);
+    expect(() => buildRunConfig(tinyOptions({ dataset: 'cifar' }))).toThrow(/unknown dataset "cifar"/);
+    expect(() => buildRunConfig(tinyOptions({ partition: 'skew:2:2' }))).toThrow(/fraction 2 is outside/);
   });
 
   it('parses --peer values and names malformed ones', () => {
