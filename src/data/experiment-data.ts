@@ -21,7 +21,20 @@ export interface ExperimentData {
   privateSet(agent: number): LabelledSet;
 }
 
+const prepared = new Map<string, ExperimentData>();
+
+/** Memoised per process: the agents of a simulation share one split instead of copying it each. */
 export function prepareExperimentData(opts: DataOptions): ExperimentData {
+  const key = JSON.stringify([opts.dataset, opts.partition, opts.agents, opts.privatePerAgent, opts.publicSize, opts.seed]);
+  let data = prepared.get(key);
+  if (!data) {
+    data = prepare(opts);
+    prepared.set(key, data);
+  }
+  return data;
+}
+
+function prepare(opts: DataOptions): ExperimentData {
   const spec = parsePartitionSpec(opts.partition);
   const dataset = loadDataset(opts.dataset);
   const size = featureSize(dataset);
