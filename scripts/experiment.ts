@@ -64,8 +64,12 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[] }> = {
     ],
   },
   topologies: {
-    about: 'MHD with 3 auxiliary heads (default profile) on every shipped 8-agent topology, MNIST skew:0.9:2, 20 rounds.',
-    runs: ['complete-8', 'ring-8', 'line-8', 'star-8', 'islands-2x4', 'islands-2x4-apart'].map((t) => ({ label: t, options: { topology: `topologies/${t}.yaml` } })),
+    about: 'MHD with 3 auxiliary heads (default profile) on every shipped 8-agent topology, MNIST skew:0.9:2, 20 rounds; and line-8 without auxiliary heads.',
+    runs: [
+      ...['complete-8', 'ring-8', 'line-8', 'star-8', 'islands-2x4', 'islands-2x4-apart'].map((t) => ({ label: t, options: { topology: `topologies/${t}.yaml` } })),
+      // Does the auxiliary chain pay on the sparsest graph? The same run without auxiliary heads.
+      { label: 'line-8, 0 aux heads', options: { topology: 'topologies/line-8.yaml', auxHeads: 0 } },
+    ],
   },
   heterogeneous: {
     about: 'Agents with different backbones (mlp, mlp-small, cnn) on complete-8 (topologies/complete-8-mixed.yaml), MNIST skew:0.9:2, 20 rounds, against the same agents in isolation.',

@@ -58,7 +58,7 @@ describe('training step', () => {
     const [l] = learners(data, { ...small, stepsPerRound: 1 }, 1);
     const rows = range(50);
     const own: PredictionBatch = { agent: 'a', round: 0, chunkHash: 'x', heads: l.heads, classes: 10, samples: 50, probs: l.predict(rows).probs };
-    const other: PredictionBatch = { ...own, agent: 'b', probs: own.probs.map((v, i) => (i % 10 === 3 ? 0.91 : 0.01)) };
+    const other: PredictionBatch = { ...own, agent: 'b', probs: own.probs.map((_, i) => (i % 10 === 3 ? 0.91 : 0.01)) };
     const targets: RoundTargets = { chunkRows: rows, heads: targetsForHeads(own, [other], { rule: 'mean', gateMain: false, gateAux: false, includeSelf: true }) };
     const terms = l.trainRound(targets);
     expect(terms.ce).toBeGreaterThan(0);
