@@ -59,6 +59,16 @@ describe('agent runtime', () => {
     expect(after.end!.status).toBe('finished');
   });
 
+  it('exchanges embeddings when asked and distils them', async () => {
+    const dir = tempDir();
+    await simulate(tinyConfig({ topology: line3, rounds: 2, embeddings: true, nuEmb: 0.5 }), dir);
+    const a1 = readRun(dir).agents.find((a) => a.id === 'a1')!;
+    expect(a1.rounds[0].loss.embedding).toBe(0);
+    expect(a1.rounds[1].loss.embedding).toBeGreaterThan(0);
+    // 100 samples x 64 floats of embedding ride along with the predictions
+    expect(a1.rounds[1].bytesReceived.a0).toBeGreaterThan(100 * 64 * 4);
+  });
+
   it('the central baseline trains one model on the pooled data and reports every agent', async () => {
     const dir = tempDir();
     const summary = await simulate(tinyConfig({ topology: line3, rounds: 2, mode: 'central' }), dir);
