@@ -77,6 +77,11 @@ if (!values['skip-cluster']) {
   rows.push(['training samples/s, one agent inside the default cluster', Math.round(trainRate), `8 agent processes share ${(await import('node:os')).availableParallelism()} cores`]);
   rows.push(['share of a round spent exchanging predictions', `${((100 * sum((r) => r.exchangeSeconds)) / sum((r) => r.seconds)).toFixed(1)}%`, 'own predictions + fetching (incl. waiting for slower neighbours) + choosing targets']);
   rows.push(['share of a round spent fetching from neighbours', `${((100 * sum((r) => r.fetchSeconds)) / sum((r) => r.seconds)).toFixed(1)}%`, 'the network part alone (incl. waiting)']);
+  rows.push([
+    'share of a round spent exchanging, without waiting',
+    `${((100 * sum((r) => r.exchangeSeconds - r.waitSeconds)) / sum((r) => r.seconds - r.waitSeconds)).toFixed(1)}%`,
+    'the same, less the time neighbours held the request until their round was ready, of rounds less that wait',
+  ]);
   rows.push(['wall time of the default cluster (npm start)', `${wall.toFixed(1)} s`, `ring-8, 10 rounds, 8 processes, start-up included`]);
 }
 

@@ -64,9 +64,9 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[] }> = {
     ],
   },
   topologies: {
-    about: 'MHD with 3 auxiliary heads (default profile) on every shipped 8-agent topology, MNIST skew:0.9:2, 20 rounds; and line-8 without auxiliary heads.',
+    about: 'MHD (nu0 = 1) with 3 auxiliary heads on every shipped 8-agent topology, MNIST skew:0.9:2, 20 rounds; and line-8 without auxiliary heads.',
     runs: [
-      ...['complete-8', 'ring-8', 'line-8', 'star-8', 'islands-2x4', 'islands-2x4-apart'].map((t) => ({ label: t, options: { topology: `topologies/${t}.yaml` } })),
+      ...['complete-8', 'ring-8', 'line-8', 'star-8', 'islands-2x4', 'islands-2x4-apart'].map((t) => ({ label: t, options: { topology: `topologies/${t}.yaml`, auxHeads: 3 } })),
       // Does the auxiliary chain pay on the sparsest graph? The same run without auxiliary heads.
       { label: 'line-8, 0 aux heads', options: { topology: 'topologies/line-8.yaml', auxHeads: 0 } },
     ],
@@ -75,27 +75,28 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[] }> = {
     about: 'Agents with different backbones (mlp, mlp-small, cnn) on complete-8 (topologies/complete-8-mixed.yaml), MNIST skew:0.9:2, 20 rounds, against the same agents in isolation.',
     runs: [
       { label: 'mixed isolated', options: { topology: 'topologies/complete-8-mixed.yaml', mode: 'isolated' } },
-      { label: 'mixed mhd', options: { topology: 'topologies/complete-8-mixed.yaml' } },
+      { label: 'mixed mhd', options: { topology: 'topologies/complete-8-mixed.yaml', auxHeads: 3 } },
     ],
   },
   ablations: {
-    about: 'The default profile (3 auxiliary heads) on ring-8, MNIST skew:0.9:2, 20 rounds, changing one choice at a time: teacher rule, includeSelf, the main-head gate, nu0, steps per round.',
+    about: 'MLP with 3 auxiliary heads, nu0 = 1, most-confident teacher, includeSelf, main-head gate, 50 steps per round, on ring-8, MNIST skew:0.9:2, 20 rounds, changing one choice at a time.',
     runs: [
-      { label: 'default profile', options: {} },
+      { label: 'reference (3 aux, nu0=1)', options: {} },
       { label: 'teacher mean', options: { teacher: 'mean' } },
       { label: 'teacher confidence-weighted', options: { teacher: 'confidence-weighted' } },
       { label: 'includeSelf false', options: { includeSelf: false } },
       { label: 'gateMain false', options: { gateMain: false } },
       { label: 'nu0 0', options: { nu0: 0 } },
+      { label: 'nu0 0, includeSelf false', options: { nu0: 0, includeSelf: false } },
       { label: 'steps 25', options: { steps: 25 } },
       { label: 'steps 100', options: { steps: 100 } },
-    ],
+    ].map((r) => ({ ...r, options: { auxHeads: 3, nu0: 1, teacher: 'most-confident', includeSelf: true, gateMain: true, steps: 50, ...r.options } })),
   },
   fashion: {
     about: 'Fashion-MNIST, dirichlet:0.3 on ring-8, 20 rounds: isolated vs MHD vs central.',
     runs: [
       { label: 'fashion isolated', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3', mode: 'isolated' } },
-      { label: 'fashion mhd', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3' } },
+      { label: 'fashion mhd', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3', auxHeads: 3 } },
       { label: 'fashion central', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3', mode: 'central' } },
     ],
   },

@@ -15,7 +15,7 @@ import {
   type Encoding,
   type Expectation,
 } from './codec.ts';
-import { fetchRound, serveRounds, type Peer, type Reply, type RoundRequest } from './round-protocol.ts';
+import { fetchRound, serveRounds, type Fetched, type Peer, type Reply, type RoundRequest } from './round-protocol.ts';
 
 export interface ServerHooks {
   reader: (peerId: string) => string | undefined;
@@ -56,9 +56,13 @@ async function serveStore<T>(
     onSent: hooks.onSent,
     onError: hooks.onError,
     answer: async (req): Promise<Reply> => {
+      const t0 = performance.now();
       const found = await findRound(store, req, hooks.maxWaitMs);
-      if ('status' in found) return { header: { status: found.status, agent, message: found.message } };
-      return encode(found.item, found.round, req);
+      // How long the request waited for the round: lets the reader tell waiting from transfer.
+      const waitedMs = Math.round(performance.now() - t0);
+      if ('status' in found) return { header: { status: found.status, agent, message: found.message, waitedMs } };
+      const reply = encode(found.item, found.round, req);
+      return { ...reply, header: { ...reply.header, waitedMs } };
     },
   });
 }
@@ -70,9 +74,19 @@ export async function servePredictions(node: Libp2p, agent: string, store: Round
   });
 }
 
-export type FetchOutcome<T> =
-  | { ok: true; value: T; bytesSent: number; bytesReceived: number }
-  | { ok: false; status: string; message: string; bytesSent: number; bytesReceived: number };
+interface Traffic {
+  bytesSent: number;
+  bytesReceived: number;
+  /** How long the server says it held the request waiting for the round (informational). */
+  waitedMs: number;
+}
+
+export type FetchOutcome<T> = ({ ok: true; value: T } | { ok: false; status: string; message: string }) & Traffic;
+
+function traffic(f: Fetched): Traffic {
+  const waited = Number(f.header.waitedMs);
+  return { bytesSent: f.bytesSent, bytesReceived: f.bytesReceived, waitedMs: Number.isFinite(waited) && waited >= 0 ? waited : 0 };
+}
 
 export async function fetchPredictions(
   node: Libp2p,
@@ -83,9 +97,9 @@ export async function fetchPredictions(
   maxPayloadBytes: number,
 ): Promise<FetchOutcome<PredictionBatch>> {
   const f = await fetchRound(node, peer, PREDICTIONS_PROTOCOL, req, maxPayloadBytes, timeoutMs);
-  if (f.header.status !== 'ok') return { ok: false, status: f.header.status, message: String(f.header.message ?? ''), bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
+  if (f.header.status !== 'ok') return { ok: false, status: f.header.status, message: String(f.header.message ?? ''), ...traffic(f) };
   const batch = decodePredictions(validateHeader(f.header), f.payload!, exp);
-  return { ok: true, value: batch, bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
+  return { ok: true, value: batch, ...traffic(f) };
 }
 
 // --- weights (gossip baseline) ---
@@ -115,7 +129,7 @@ export async function fetchWeights(
 ): Promise<FetchOutcome<WeightsMessage>> {
   const expectedValues = own.reduce((a, w) => a + w.values.length, 0);
   const f = await fetchRound(node, peer, WEIGHTS_PROTOCOL, req, expectedValues * 4, timeoutMs);
-  if (f.header.status !== 'ok') return { ok: false, status: f.header.status, message: String(f.header.message ?? ''), bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
+  if (f.header.status !== 'ok') return { ok: false, status: f.header.status, message: String(f.header.message ?? ''), ...traffic(f) };
   const h = f.header as unknown as { agent: string; round: number; tensors: { name: string; shape: number[] }[] };
   if (h.agent !== peer.agent) throw new ProtocolError('wrong-agent', `weights claim to be from ${h.agent}, expected ${peer.agent}`);
   if (!Number.isInteger(h.round) || h.round < req.minRound || h.round > req.round) throw new ProtocolError('stale-round', `weights of round ${h.round}, accepted ${req.minRound}..${req.round}`);
@@ -134,5 +148,5 @@ export async function fetchWeights(
     }
     return { name: w.name, shape: w.shape, values };
   });
-  return { ok: true, value: { round: h.round, weights }, bytesSent: f.bytesSent, bytesReceived: f.bytesReceived };
+  return { ok: true, value: { round: h.round, weights }, ...traffic(f) };
 }

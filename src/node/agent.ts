@@ -54,6 +54,8 @@ export interface RoundRecord {
   exchangeSeconds: number;
   /** The network part of the exchange: fetching (and waiting for) the neighbours' rounds. */
   fetchSeconds: number;
+  /** Of the fetch, the longest time a neighbour held the request waiting for its round to be ready. */
+  waitSeconds: number;
   evalSeconds: number;
   loss: { total: number; ce: number; distill: number[]; embedding: number };
   teachersUsed: AgentId[];
@@ -247,7 +249,7 @@ export class Agent {
       const t0 = performance.now();
       const loss = this.learner.trainRound(targets);
       const t1 = performance.now();
-      let exchange: Exchange = { targets: undefined, used: [], skipped: [], rejected: [], received: {}, samplesUsed: [], fetchSeconds: 0 };
+      let exchange: Exchange = { targets: undefined, used: [], skipped: [], rejected: [], received: {}, samplesUsed: [], fetchSeconds: 0, waitSeconds: 0 };
       if (c.mode === 'mhd') exchange = await this.exchangePredictions(round);
       else if (c.mode === 'gossip') exchange = await this.exchangeWeights(round);
       targets = exchange.targets;
@@ -270,6 +272,7 @@ export class Agent {
         trainSeconds: (t1 - t0) / 1000,
         exchangeSeconds: (t2 - t1) / 1000,
         fetchSeconds: exchange.fetchSeconds,
+        waitSeconds: exchange.waitSeconds,
         evalSeconds: (t3 - t2) / 1000,
         loss,
         teachersUsed: exchange.used,
@@ -317,7 +320,8 @@ export class Agent {
 
   private async fetchAll<T>(
     fetch: (peer: Peer) => Promise<FetchOutcome<T>>,
-  ): Promise<{ ok: { agent: AgentId; value: T }[]; skipped: Skip[]; rejected: Skip[]; received: Record<AgentId, number> }> {
+  ): Promise<{ ok: { agent: AgentId; value: T }[]; skipped: Skip[]; rejected: Skip[]; received: Record<AgentId, number>; waitSeconds: number }> {
+    let waitedMs = 0;
     const skipped: Skip[] = [];
     const rejected: Skip[] = [];
     const received: Record<AgentId, number> = {};
@@ -332,6 +336,7 @@ export class Agent {
         try {
           const out = await fetch(peer);
           received[agent] = out.bytesReceived;
+          waitedMs = Math.max(waitedMs, out.waitedMs);
           this.sent[agent] = (this.sent[agent] ?? 0) + out.bytesSent;
           if (out.ok) ok.push({ agent, value: out.value });
           else skipped.push({ agent, reason: `${out.status}: ${out.message}` });
@@ -343,7 +348,7 @@ export class Agent {
     );
     const order = this.teachersOf();
     ok.sort((a, b) => order.indexOf(a.agent) - order.indexOf(b.agent));
-    return { ok, skipped, rejected, received };
+    return { ok, skipped, rejected, received, waitSeconds: waitedMs / 1000 };
   }
 
   private async exchangePredictions(round: Round): Promise<Exchange> {
@@ -409,6 +414,7 @@ export class Agent {
       received: res.received,
       samplesUsed: targets ? targets.heads.map((h) => h.choice.used) : [],
       fetchSeconds,
+      waitSeconds: res.waitSeconds,
     };
   }
 
@@ -425,7 +431,7 @@ export class Agent {
       const mixed = metropolisAverage(own, degree(this.id), res.ok.map((o) => ({ agent: o.agent, degree: degree(o.agent), weights: o.value.weights })));
       this.learner.model.setWeights(mixed.map((w) => ({ name: w.name, shape: [...w.shape], values: w.values })));
     }
-    return { targets: undefined, used: res.ok.map((o) => o.agent), skipped: res.skipped, rejected: res.rejected, received: res.received, samplesUsed: [], fetchSeconds };
+    return { targets: undefined, used: res.ok.map((o) => o.agent), skipped: res.skipped, rejected: res.rejected, received: res.received, samplesUsed: [], fetchSeconds, waitSeconds: res.waitSeconds };
   }
 
   /** After the last round, keep serving until every agent that learns from this one has its last round. */
@@ -463,6 +469,7 @@ interface Exchange {
   received: Record<AgentId, number>;
   samplesUsed: number[];
   fetchSeconds: number;
+  waitSeconds: number;
 }
 
 /** Concatenates per-chunk targets into one set of training rows. */

@@ -8,7 +8,7 @@ import { NODE } from '../helpers/node-bin.ts';
 import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
 
 const line3 = topologyFile('name: line-3\nagents: 3\ngraph: line\n');
-const tiny = ['--nodes', 'small', '--private', '100', '--public', '400', '--chunk', '100', '--steps', '3', '--eval-samples', '300', '--backend', 'wasm'];
+const tiny = ['--nodes', 'small', '--aux-heads', '3', '--private', '100', '--public', '400', '--chunk', '100', '--steps', '3', '--eval-samples', '300', '--backend', 'wasm'];
 
 describe('local cluster', () => {
   it('runs one process per agent end to end and writes summary.json, summary.csv and report.html', () => {

@@ -37,6 +37,7 @@ export function tinyOptions(over: Partial<ExperimentOptions> = {}): ExperimentOp
     embeddings: false,
     backend: 'wasm',
     steps: 3,
+    auxHeads: 3,
     ...over,
   };
 }

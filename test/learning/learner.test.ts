@@ -18,7 +18,7 @@ beforeAll(async () => {
   await selectBackend('wasm');
 });
 
-const small: Profile = { ...loadProfile('small'), stepsPerRound: 30 };
+const small: Profile = { ...loadProfile('small'), auxHeads: 3, stepsPerRound: 30 };
 
 const options = (data: ExperimentData, profile: Profile, i: number, seed = 100 + i): LearnerOptions => ({
   profile,

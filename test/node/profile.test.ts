@@ -4,7 +4,8 @@ import { loadProfile, parseProfile } from '../../src/node/profile.ts';
 describe('agent profiles', () => {
   it('the shipped profiles load', () => {
     expect(loadProfile('default').backbone).toBe('mlp');
-    expect(loadProfile('default').auxHeads).toBe(3);
+    expect(loadProfile('default').auxHeads).toBe(0);
+    expect(loadProfile('chain')).toMatchObject({ nu0: 0, auxHeads: 3, includeSelf: true });
     expect(loadProfile('cnn').backbone).toBe('cnn');
     expect(loadProfile('small').backbone).toBe('mlp-small');
   });
