@@ -24,22 +24,22 @@ export interface Topology {
   readonly warnings: readonly string[];
 }
 
-/** Agents `agent` learns from, in agent order. */
-export function inNeighbours(t: Topology, agent: AgentId): AgentId[] {
+function neighbours(t: Topology, agent: AgentId, direction: 'in' | 'out'): AgentId[] {
   const set = new Set<AgentId>();
   for (const e of t.edges) {
-    if (e.to === agent) set.add(e.from);
-    if (!t.directed && e.from === agent) set.add(e.to);
+    const [near, far] = direction === 'in' ? [e.to, e.from] : [e.from, e.to];
+    if (near === agent) set.add(far);
+    if (!t.directed && far === agent) set.add(near);
   }
   return t.agents.filter((a) => set.has(a));
 }
 
+/** Agents `agent` learns from, in agent order. */
+export function inNeighbours(t: Topology, agent: AgentId): AgentId[] {
+  return neighbours(t, agent, 'in');
+}
+
 /** Agents that learn from `agent`, in agent order. */
 export function outNeighbours(t: Topology, agent: AgentId): AgentId[] {
-  const set = new Set<AgentId>();
-  for (const e of t.edges) {
-    if (e.from === agent) set.add(e.to);
-    if (!t.directed && e.to === agent) set.add(e.from);
-  }
-  return t.agents.filter((a) => set.has(a));
+  return neighbours(t, agent, 'out');
 }
