@@ -38,10 +38,10 @@ const perStep = profile.batchPrivate + profile.batchPublic;
   const rows500 = range(500);
   const own = { agent: 'a', round: 0, chunkHash: 'c', heads: learner.heads, classes: 10, samples: 500, probs: learner.predict(rows500).probs };
   const targets = { chunkRows: rows500, heads: targetsForHeads(own, [{ ...own, agent: 'b' }], { rule: 'most-confident', gateMain: false, gateAux: false, includeSelf: true }) };
-  learner.trainRound(targets);
+  await learner.trainRound(targets);
   const rounds = 6;
   const t0 = performance.now();
-  for (let i = 0; i < rounds; i++) learner.trainRound(targets);
+  for (let i = 0; i < rounds; i++) await learner.trainRound(targets);
   const s = (performance.now() - t0) / 1000;
   rows.push(['training samples/s, one agent alone', Math.round((rounds * profile.stepsPerRound * perStep) / s), `default profile, ${perStep} samples per step (private + public)`]);
   learner.dispose();
@@ -60,7 +60,8 @@ for (const [label, over] of [
   const run = readRun(dir);
   const perEdge = run.agents.flatMap((a) => a.rounds.flatMap((r) => Object.values(r.bytesReceived)));
   const mean = perEdge.reduce((x, y) => x + y, 0) / perEdge.length;
-  rows.push([`bytes per round per edge, ${label}`, Math.round(mean), `${config.chunkSize} public samples x ${over.mode === 'gossip' ? 1 : profile.auxHeads + 1} head(s) x 10 classes; ring-8`]);
+  const what = over.mode === 'gossip' ? 'every weight of the default MLP' : `${config.chunkSize} public samples x ${profile.auxHeads + 1} head(s) x 10 classes`;
+  rows.push([`bytes per round per edge, ${label}`, Math.round(mean), `${what}, framing included; ring-8`]);
 }
 
 // 3. The default cluster (exactly `npm start`): wall time, training speed and exchange share inside it.

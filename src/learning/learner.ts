@@ -77,8 +77,11 @@ export class Learner {
     return out;
   }
 
-  /** Trains one round's steps; returns the mean of every loss term over the steps. */
-  trainRound(targets?: RoundTargets): LossTerms {
+  /**
+   * Trains one round's steps; returns the mean of every loss term over the steps. It yields to the event
+   * loop after every step, so that the agent's libp2p host keeps answering neighbours while it trains.
+   */
+  async trainRound(targets?: RoundTargets): Promise<LossTerms> {
     const p = this.profile;
     const steps = p.stepsPerRound * (this.opts.stepsMultiplier ?? 1);
     const distilling = targets !== undefined && targets.heads.length > 0;
@@ -116,6 +119,7 @@ export class Learner {
         sum.ce += terms.ce / steps;
         sum.embedding += terms.embedding / steps;
         terms.distill.forEach((d, k) => (sum.distill[k] += d / steps));
+        await yieldToEventLoop();
       }
     } finally {
       tf.dispose([chunk, embTarget, ...headTensors.flatMap((h) => (h ? [h.targets, h.mask] : []))].filter((t) => t !== undefined));
@@ -130,12 +134,24 @@ export class Learner {
   }
 
   private predictImages(batchAt: (start: number, end: number) => tf.Tensor4D, n: number, withEmbedding: boolean): Predictions {
+    return this.predictBatches(batchAt, n, withEmbedding, 0, n);
+  }
+
+  /** Rows [from, to) of a prediction over n samples, written into `into` (allocated when absent). */
+  private predictBatches(
+    batchAt: (start: number, end: number) => tf.Tensor4D,
+    n: number,
+    withEmbedding: boolean,
+    from: number,
+    to: number,
+    into?: Predictions,
+  ): Predictions {
     const c = this.opts.classes;
-    const probs = new Float32Array(this.heads * n * c);
     const embSize = this.model.embeddingSize;
-    const embedding = withEmbedding ? new Float32Array(n * embSize) : undefined;
-    for (let start = 0; start < n; start += INFERENCE_BATCH) {
-      const end = Math.min(n, start + INFERENCE_BATCH);
+    const probs = into?.probs ?? new Float32Array(this.heads * n * c);
+    const embedding = into ? into.embedding : withEmbedding ? new Float32Array(n * embSize) : undefined;
+    for (let start = from; start < to; start += INFERENCE_BATCH) {
+      const end = Math.min(to, start + INFERENCE_BATCH);
       tf.tidy(() => {
         const out = this.model.forward(batchAt(start, end), false);
         out.logits.forEach((logits, h) => probs.set(tf.softmax(logits).dataSync(), (h * n + start) * c));
@@ -145,18 +161,24 @@ export class Learner {
     return { probs, embedding };
   }
 
-  /** Per-class accuracy of every head on (the first `limit` samples of) the test split. */
-  classAccuracies(test: LabelledSet, limit = test.n): ClassAccuracy[] {
+  /** Per-class accuracy of every head on (the first `limit` samples of) the test split; yields between batches. */
+  async classAccuracies(test: LabelledSet, limit = test.n): Promise<ClassAccuracy[]> {
     const n = Math.min(limit, test.n);
     const c = this.opts.classes;
-    const { probs } = this.predictImages((start, end) => imagesTensor(test.pixels, this.opts.inputShape, range(start, end)), n, false);
+    const batchAt = (start: number, end: number) => imagesTensor(test.pixels, this.opts.inputShape, range(start, end));
+    const out = this.predictBatches(batchAt, n, false, 0, Math.min(n, INFERENCE_BATCH));
+    for (let start = INFERENCE_BATCH; start < n; start += INFERENCE_BATCH) {
+      await yieldToEventLoop();
+      this.predictBatches(batchAt, n, false, start, Math.min(n, start + INFERENCE_BATCH), out);
+    }
+    const { probs } = out;
     const labels = test.labels.subarray(0, n);
     return Array.from({ length: this.heads }, (_, h) => classAccuracy(argmaxRows(probs.subarray(h * n * c, (h + 1) * n * c), c), labels, c));
   }
 
   /** Private and shared accuracy of every head on (the first `limit` samples of) the test split. */
-  evaluate(test: LabelledSet, privateHistogram: readonly number[], limit = test.n): Evaluation {
-    return evaluation(this.classAccuracies(test, limit), privateHistogram);
+  async evaluate(test: LabelledSet, privateHistogram: readonly number[], limit = test.n): Promise<Evaluation> {
+    return evaluation(await this.classAccuracies(test, limit), privateHistogram);
   }
 
   dispose(): void {
@@ -171,6 +193,10 @@ export function evaluation(perHead: readonly ClassAccuracy[], privateHistogram: 
     privateAccuracy: perHead.map((acc) => privateAccuracy(acc, privateHistogram)),
     sharedAccuracy: perHead.map((acc) => sharedAccuracy(acc)),
   };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function range(start: number, end: number): number[] {

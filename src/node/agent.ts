@@ -247,7 +247,7 @@ export class Agent {
     for (let round = start; round < c.rounds; round++) {
       if (signal?.aborted) return this.finish('stopped', round);
       const t0 = performance.now();
-      const loss = this.learner.trainRound(targets);
+      const loss = await this.learner.trainRound(targets);
       const t1 = performance.now();
       let exchange: Exchange = { targets: undefined, used: [], skipped: [], rejected: [], received: {}, samplesUsed: [], fetchSeconds: 0, waitSeconds: 0 };
       if (c.mode === 'mhd') exchange = await this.exchangePredictions(round);
@@ -255,7 +255,7 @@ export class Agent {
       targets = exchange.targets;
       const t2 = performance.now();
       const isEval = (round + 1) % c.evalEvery === 0 || round === c.rounds - 1;
-      const ev = isEval ? this.evaluate() : undefined;
+      const ev = isEval ? await this.evaluate() : undefined;
       const t3 = performance.now();
       if (c.checkpointEvery > 0 && ((round + 1) % c.checkpointEvery === 0 || round === c.rounds - 1)) {
         saveCheckpoint(this.checkpointFile(), this.learner.model, { round, agent: this.id, peerId: this.peerId });
@@ -302,9 +302,9 @@ export class Agent {
     return status;
   }
 
-  private evaluate(): RoundRecord['eval'] {
+  private async evaluate(): Promise<RoundRecord['eval']> {
     const test = this.data.dataset.test;
-    const perHead = this.learner.classAccuracies(test, this.config.evalSamples > 0 ? this.config.evalSamples : test.n);
+    const perHead = await this.learner.classAccuracies(test, this.config.evalSamples > 0 ? this.config.evalSamples : test.n);
     const ev: RoundRecord['eval'] = evaluation(perHead, this.histogram);
     if (this.id === CENTRAL_AGENT) {
       ev.perAgentPrivate = Object.fromEntries(

@@ -34,10 +34,10 @@ function learners(data: ExperimentData, profile: Profile, count: number): Learne
 }
 
 /** Rounds of train -> predict on a chunk -> trade predictions with neighbours -> choose targets. */
-function runRounds(ls: Learner[], neighbours: (i: number) => number[], rounds: number, exchange: boolean): void {
+async function runRounds(ls: Learner[], neighbours: (i: number) => number[], rounds: number, exchange: boolean): Promise<void> {
   let targets: (RoundTargets | undefined)[] = ls.map(() => undefined);
   for (let r = 0; r < rounds; r++) {
-    ls.forEach((l, i) => l.trainRound(targets[i]));
+    for (const [i, l] of ls.entries()) await l.trainRound(targets[i]);
     if (!exchange) continue;
     const rows = shuffleInPlace(range(1000), createRng(r)).slice(0, 400);
     const preds: PredictionBatch[] = ls.map((l, i) => ({
@@ -53,29 +53,29 @@ function runRounds(ls: Learner[], neighbours: (i: number) => number[], rounds: n
 }
 
 describe('training step', () => {
-  it('returns every loss term and leaks no tensors (100 steps leave as many tensors as 1)', () => {
+  it('returns every loss term and leaks no tensors (100 steps leave as many tensors as 1)', async () => {
     const data = prepareExperimentData({ dataset: 'mnist', partition: 'iid', agents: 1, privatePerAgent: 100, publicSize: 200, seed: 1 });
     const [l] = learners(data, { ...small, stepsPerRound: 1 }, 1);
     const rows = range(50);
     const own: PredictionBatch = { agent: 'a', round: 0, chunkHash: 'x', heads: l.heads, classes: 10, samples: 50, probs: l.predict(rows).probs };
     const other: PredictionBatch = { ...own, agent: 'b', probs: own.probs.map((_, i) => (i % 10 === 3 ? 0.91 : 0.01)) };
     const targets: RoundTargets = { chunkRows: rows, heads: targetsForHeads(own, [other], { rule: 'mean', gateMain: false, gateAux: false, includeSelf: true }) };
-    const terms = l.trainRound(targets);
+    const terms = await l.trainRound(targets);
     expect(terms.ce).toBeGreaterThan(0);
     expect(terms.distill).toHaveLength(4);
     for (const d of terms.distill) expect(d).toBeGreaterThan(0);
     // nu0 = nuAux = 1 and no embedding term: the total is CE plus the distillation terms
     expect(terms.total).toBeCloseTo(terms.ce + terms.distill.reduce((a, b) => a + b, 0), 4);
     const afterOne = tf.memory().numTensors;
-    for (let i = 0; i < 99; i++) l.trainRound(targets);
+    for (let i = 0; i < 99; i++) await l.trainRound(targets);
     expect(tf.memory().numTensors).toBe(afterOne);
     l.dispose();
   });
 
-  it('a student distilling from a fixed teacher on unlabelled inputs agrees with it on > 90 % of them', () => {
+  it('a student distilling from a fixed teacher on unlabelled inputs agrees with it on > 90 % of them', async () => {
     const data = prepareExperimentData({ dataset: 'mnist', partition: 'iid', agents: 1, privatePerAgent: 1000, publicSize: 500, seed: 2 });
     const [teacher] = learners(data, { ...loadProfile('default'), auxHeads: 0, stepsPerRound: 150 }, 1);
-    teacher.trainRound();
+    await teacher.trainRound();
     const rows = range(500);
     const soft = teacher.predict(rows).probs;
     const student = new MultiHeadModel({ backbone: 'mlp-small', auxHeads: 0, classes: 10, inputShape: [28, 28, 1], seed: 9 });
@@ -104,16 +104,16 @@ describe('training step', () => {
 });
 
 describe('learning from neighbours', () => {
-  it('two learners holding half the classes each both beat their isolated twins on shared accuracy', () => {
+  it('two learners holding half the classes each both beat their isolated twins on shared accuracy', async () => {
     const data = prepareExperimentData({ dataset: 'mnist', partition: 'skew:1:5', agents: 2, privatePerAgent: 500, publicSize: 1000, seed: 3 });
     const profile = { ...small, auxHeads: 1 };
     const mhd = learners(data, profile, 2);
     const iso = learners(data, profile, 2);
-    runRounds(mhd, (i) => [1 - i], 5, true);
-    runRounds(iso, () => [], 5, false);
+    await runRounds(mhd, (i) => [1 - i], 5, true);
+    await runRounds(iso, () => [], 5, false);
     for (let i = 0; i < 2; i++) {
-      const m = mhd[i].evaluate(data.dataset.test, data.partition.histograms[i], 2000);
-      const s = iso[i].evaluate(data.dataset.test, data.partition.histograms[i], 2000);
+      const m = await mhd[i].evaluate(data.dataset.test, data.partition.histograms[i], 2000);
+      const s = await iso[i].evaluate(data.dataset.test, data.partition.histograms[i], 2000);
       const bestM = Math.max(...m.sharedAccuracy);
       expect(s.sharedAccuracy[0]).toBeLessThan(0.55);
       expect(bestM).toBeGreaterThan(s.sharedAccuracy[0] + 0.2);
@@ -121,11 +121,11 @@ describe('learning from neighbours', () => {
     [...mhd, ...iso].forEach((l) => l.dispose());
   });
 
-  it('with nu_0 = 0 on a 6-agent ring, shared accuracy rises from the main head to the last auxiliary head', () => {
+  it('with nu_0 = 0 on a 6-agent ring, shared accuracy rises from the main head to the last auxiliary head', async () => {
     const data = prepareExperimentData({ dataset: 'mnist', partition: 'skew:1:2', agents: 6, privatePerAgent: 300, publicSize: 1000, seed: 1 });
     const ls = learners(data, { ...small, nu0: 0, auxHeads: 3 }, 6);
-    runRounds(ls, (i) => [(i + 5) % 6, (i + 1) % 6], 8, true);
-    const evs = ls.map((l, i) => l.evaluate(data.dataset.test, data.partition.histograms[i], 2000));
+    await runRounds(ls, (i) => [(i + 5) % 6, (i + 1) % 6], 8, true);
+    const evs = await Promise.all(ls.map((l, i) => l.evaluate(data.dataset.test, data.partition.histograms[i], 2000)));
     const mean = (h: number) => evs.reduce((a, e) => a + e.sharedAccuracy[h], 0) / evs.length;
     // each agent knows 2 of 10 classes: about 20 % on the main head, which keeps its private task
     expect(mean(0)).toBeLessThan(0.25);
@@ -136,10 +136,10 @@ describe('learning from neighbours', () => {
 });
 
 describe('checkpoints', () => {
-  it('save then load gives identical predictions', () => {
+  it('save then load gives identical predictions', async () => {
     const data = prepareExperimentData({ dataset: 'mnist', partition: 'iid', agents: 1, privatePerAgent: 100, publicSize: 100, seed: 1 });
     const [a] = learners(data, { ...small, stepsPerRound: 5 }, 1);
-    a.trainRound();
+    await a.trainRound();
     const file = join(mkdtempSync(join(tmpdir(), 'mhd-')), 'w.bin');
     saveCheckpoint(file, a.model, { round: 4 });
     const b = new Learner(options(data, { ...small, stepsPerRound: 5 }, 0, 12345));
