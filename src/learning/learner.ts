@@ -130,11 +130,8 @@ export class Learner {
   /** Softmax of every head (head-major) on the given public rows, and the embeddings when asked. */
   predict(rows: readonly number[], withEmbedding = false): Predictions {
     const set = this.opts.publicSet;
-    return this.predictImages((start, end) => imagesTensor(set.pixels, this.opts.inputShape, rows.slice(start, end)), rows.length, withEmbedding);
-  }
-
-  private predictImages(batchAt: (start: number, end: number) => tf.Tensor4D, n: number, withEmbedding: boolean): Predictions {
-    return this.predictBatches(batchAt, n, withEmbedding, 0, n);
+    const batchAt = (start: number, end: number) => imagesTensor(set.pixels, this.opts.inputShape, rows.slice(start, end));
+    return this.predictBatches(batchAt, rows.length, withEmbedding, 0, rows.length);
   }
 
   /** Rows [from, to) of a prediction over n samples, written into `into` (allocated when absent). */
@@ -166,12 +163,12 @@ export class Learner {
     const n = Math.min(limit, test.n);
     const c = this.opts.classes;
     const batchAt = (start: number, end: number) => imagesTensor(test.pixels, this.opts.inputShape, range(start, end));
-    const out = this.predictBatches(batchAt, n, false, 0, Math.min(n, INFERENCE_BATCH));
-    for (let start = INFERENCE_BATCH; start < n; start += INFERENCE_BATCH) {
-      await yieldToEventLoop();
-      this.predictBatches(batchAt, n, false, start, Math.min(n, start + INFERENCE_BATCH), out);
+    let out: Predictions | undefined;
+    for (let start = 0; start < n; start += INFERENCE_BATCH) {
+      if (out) await yieldToEventLoop();
+      out = this.predictBatches(batchAt, n, false, start, Math.min(n, start + INFERENCE_BATCH), out);
     }
-    const { probs } = out;
+    const probs = out?.probs ?? new Float32Array(0);
     const labels = test.labels.subarray(0, n);
     return Array.from({ length: this.heads }, (_, h) => classAccuracy(argmaxRows(probs.subarray(h * n * c, (h + 1) * n * c), c), labels, c));
   }

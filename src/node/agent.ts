@@ -10,7 +10,7 @@ import { metropolisAverage } from '../learning/gossip.ts';
 import { evaluation, Learner, type Evaluation, type RoundTargets } from '../learning/learner.ts';
 import { meanEmbedding, targetsForHeads, type HeadTargets } from '../learning/teachers.ts';
 import type { PredictionBatch, Round } from '../learning/types.ts';
-import { formatBackend, selectBackend } from '../model/backend.ts';
+import { formatBackend, selectBackend, tf } from '../model/backend.ts';
 import { loadCheckpointInto, saveCheckpoint } from '../model/checkpoint.ts';
 import { payloadBytes, ProtocolError, type Expectation } from '../network/codec.ts';
 import { fetchPredictions, fetchWeights, servePredictions, serveWeights, type FetchOutcome, type WeightsMessage } from '../network/exchange.ts';
@@ -66,6 +66,8 @@ export interface RoundRecord {
   bytesSent: Record<AgentId, number>;
   bytesReceived: Record<AgentId, number>;
   eval?: Evaluation & { perAgentPrivate?: Record<AgentId, number[]> };
+  /** Live tfjs tensors and the process's resident memory after the round: flat in a healthy long run. */
+  memory: { tensors: number; rssMB: number };
 }
 
 export type AgentOutcome = 'finished' | 'stopped';
@@ -282,6 +284,7 @@ export class Agent {
         bytesSent: sent,
         bytesReceived: exchange.received,
         eval: ev,
+        memory: { tensors: tf.memory().numTensors, rssMB: Math.round(process.memoryUsage.rss() / 2 ** 20) },
       };
       this.metrics.write(record);
       this.setup.onRound?.(record);

@@ -26,6 +26,16 @@ describe('agent runtime', () => {
     expect(summary.agents[0].sharedAccuracy).toHaveLength(4);
   });
 
+  it('records memory per round, and a lone agent\'s live tensors stay flat from round to round', async () => {
+    const dir = tempDir();
+    await simulate(tinyConfig({ topology: topologyFile('agents: [solo]\nedges: []\n'), rounds: 4 }), dir);
+    const rounds = readRun(dir).agents[0].rounds;
+    expect(rounds.map((r) => r.round)).toEqual([0, 1, 2, 3]);
+    expect(rounds[1].memory.tensors).toBeGreaterThan(0);
+    expect(rounds[3].memory.tensors).toBe(rounds[1].memory.tensors);
+    expect(rounds[3].memory.rssMB).toBeGreaterThan(0);
+  });
+
   it('stopping the middle agent of a line mid-run: the others finish every round and log the skips', async () => {
     const dir = tempDir();
     const summary = await simulate(tinyConfig({ topology: line3, rounds: 4, fetchTimeout: 2 }), dir, { stopAfter: { a1: 1 } });
