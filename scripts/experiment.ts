@@ -139,10 +139,10 @@ const minBest = (s: Summary, k: 'privateAccuracy' | 'sharedAccuracy') => Math.mi
 const table = [
   `Backend: ${backend}. Accuracy in %, of the last round, on the whole MNIST/Fashion-MNIST test split; "best" is each agent's head with the best shared accuracy. KB: prediction or weight bytes received per agent per round.`,
   '',
-  '| run | private main (mean / min) | shared main (mean / min) | private best (mean) | shared best (mean / min) | KB / agent / round |',
+  '| run | private main (mean / min) | shared main (mean / min) | private best (mean / min) | shared best (mean / min) | KB / agent / round |',
   '| --- | --- | --- | --- | --- | --- |',
   ...rows.map(({ label, summary: s, kbPerRound }) =>
-    `| ${label} | ${pct(s.mean.privateAccuracy[0])} / ${pct(s.min.privateAccuracy[0])} | ${pct(s.mean.sharedAccuracy[0])} / ${pct(s.min.sharedAccuracy[0])} | ${pct(s.best.privateAccuracy)} | ${pct(s.best.sharedAccuracy)} / ${pct(minBest(s, 'sharedAccuracy'))} | ${kbPerRound.toFixed(0)} |`,
+    `| ${label} | ${pct(s.mean.privateAccuracy[0])} / ${pct(s.min.privateAccuracy[0])} | ${pct(s.mean.sharedAccuracy[0])} / ${pct(s.min.sharedAccuracy[0])} | ${pct(s.best.privateAccuracy)} / ${pct(minBest(s, 'privateAccuracy'))} | ${pct(s.best.sharedAccuracy)} / ${pct(minBest(s, 'sharedAccuracy'))} | ${kbPerRound.toFixed(0)} |`,
   ),
   '',
   'Mean shared accuracy per head (h0 = main head):',
