@@ -126,28 +126,30 @@ addExperimentOptions(
     .command('node')
     .description('run one agent: its id, the topology, a listen address and its neighbours\' multiaddrs (a cluster across machines)'),
 )
-  .requiredOption('--agent <id>', 'which agent of the topology this node is')
+  .option('--agent <id>', 'which agent of the topology this node is (required unless --print-id)')
   .option('--listen <multiaddr>', 'address to listen on', '/ip4/127.0.0.1/tcp/0')
   .option('--peer <agent=multiaddr...>', "a neighbour's address, ending in /p2p/<peer id> (repeat for each)", [])
   .option('--key <file>', 'identity key file (created if missing; default agents/<id>/key in the run directory)')
   .option('--config <file>', "a resolved config.json (as a cluster writes) instead of the experiment options")
   .option('--resume', 'continue from the last checkpoint in the run directory', false)
   .option('--print-id', 'print the peer id of --key (creating the key) and exit', false)
-  .action(async (opts: ExperimentOptions & { agent: string; listen: string; peer: string[]; key?: string; config?: string; resume: boolean; printId: boolean }) => {
+  .action(async (opts: ExperimentOptions & { agent?: string; listen: string; peer: string[]; key?: string; config?: string; resume: boolean; printId: boolean }) => {
     if (opts.printId) {
       if (!opts.key) throw new Error('--print-id needs --key FILE');
       console.log(peerIdString(await loadOrCreateKey(opts.key)));
       return;
     }
+    if (!opts.agent) throw new Error("missing --agent: which agent of the topology this node is");
+    const agent = opts.agent;
     const config = opts.config ? (JSON.parse(readFileSync(opts.config, 'utf8')) as RunConfig) : buildRunConfig(opts);
-    const runDir = opts.out ?? defaultRunDir(config.topology.name, `${config.mode}-${opts.agent}`);
+    const runDir = opts.out ?? defaultRunDir(config.topology.name, `${config.mode}-${agent}`);
     const launched = process.env.MHD_AGENT_PROCESS === '1';
     if (!launched) {
       writeConfig(runDir, config);
-      console.log(`node ${opts.agent}: run directory ${runDir}`);
+      console.log(`node ${agent}: run directory ${runDir}`);
     }
     const peers = launched && opts.peer.length === 0 ? undefined : parsePeers(opts.peer);
-    await runNode({ config, agent: opts.agent, runDir, listen: [opts.listen], keyFile: opts.key, resume: opts.resume, peers, echoLog: !launched });
+    await runNode({ config, agent: agent, runDir, listen: [opts.listen], keyFile: opts.key, resume: opts.resume, peers, echoLog: !launched });
     if (!launched) {
       const { summary } = buildRunReport(runDir);
       console.log(formatHeads(summary));
