@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // mhd command line. Each command parses its options here and calls into the library; no logic lives here.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { prepareExperimentData } from './data/experiment-data.ts';
 import { formatTable, percent } from './report/table.ts';
-import { addExperimentOptions, buildRunConfig, defaultRunDir, type ExperimentOptions } from './cluster/run-options.ts';
+import { addExperimentOptions, buildRunConfig, defaultRunDir, int, type ExperimentOptions } from './cluster/run-options.ts';
 import { simulate, writeConfig } from './cluster/simulate.ts';
 import { launchCluster } from './cluster/launcher.ts';
 import { createProgress } from './cluster/progress.ts';
@@ -19,14 +19,6 @@ import { loadTopology } from './topology/load.ts';
 import { describeTopology } from './topology/describe.ts';
 import { renderTopologySvg } from './topology/render-svg.ts';
 
-export function intOption(name: string, min = 0) {
-  return (raw: string): number => {
-    const v = Number(raw);
-    if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${raw}"`);
-    return v;
-  };
-}
-
 const program = new Command()
   .name('mhd')
   .description('Decentralized learning with multi-headed distillation: agents trade predictions on a public set over libp2p.')
@@ -38,10 +30,10 @@ program
   .description("split a dataset into a public set and per-agent private data; print each agent's class histogram")
   .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist or idx:DIR').default('mnist'))
   .addOption(new Option('--partition <spec>', 'iid | skew:S:C | dirichlet:ALPHA | shards:K').default('skew:0.9:2'))
-  .addOption(new Option('--agents <k>', 'number of agents').default(8).argParser(intOption('--agents', 1)))
-  .addOption(new Option('--private <n>', 'private samples per agent').default(1000).argParser(intOption('--private', 1)))
-  .addOption(new Option('--public <n>', 'public (unlabelled) samples').default(5000).argParser(intOption('--public', 0)))
-  .addOption(new Option('--seed <s>', 'seed of splits and partition').default(1).argParser(intOption('--seed')))
+  .addOption(new Option('--agents <k>', 'number of agents').default(8).argParser(int('--agents', 1)))
+  .addOption(new Option('--private <n>', 'private samples per agent').default(1000).argParser(int('--private', 1)))
+  .addOption(new Option('--public <n>', 'public (unlabelled) samples').default(5000).argParser(int('--public', 0)))
+  .addOption(new Option('--seed <s>', 'seed of splits and partition').default(1).argParser(int('--seed', 0)))
   .action((opts: { dataset: string; partition: string; agents: number; private: number; public: number; seed: number }) => {
     const data = prepareExperimentData({
       dataset: opts.dataset,
@@ -58,6 +50,20 @@ program
     const rows = partition.histograms.map((h, a) => [`a${a}`, ...h, h.reduce((x, y) => x + y, 0)]);
     console.log(formatTable(header, rows));
   });
+
+function readConfigFile(file: string): RunConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file}: cannot read the run configuration`);
+  }
+  try {
+    return JSON.parse(text) as RunConfig;
+  } catch (err) {
+    throw new Error(`${file}: not a run configuration (${(err as Error).message})`);
+  }
+}
 
 /** Resolves the options, warns about the topology, picks the backend: the start of every run command. */
 async function prepareRun(opts: ExperimentOptions): Promise<{ config: RunConfig; runDir: string; backend: string }> {
@@ -141,7 +147,7 @@ addExperimentOptions(
     }
     if (!opts.agent) throw new Error("missing --agent: which agent of the topology this node is");
     const agent = opts.agent;
-    const config = opts.config ? (JSON.parse(readFileSync(opts.config, 'utf8')) as RunConfig) : buildRunConfig(opts);
+    const config = opts.config ? readConfigFile(opts.config) : buildRunConfig(opts);
     const runDir = opts.out ?? defaultRunDir(config.topology.name, `${config.mode}-${agent}`);
     const launched = process.env.MHD_AGENT_PROCESS === '1';
     if (!launched) {

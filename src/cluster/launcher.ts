@@ -37,10 +37,12 @@ export interface ClusterResult {
   interrupted: boolean;
 }
 
-export function logTail(runDir: string, agent: string, lines = 15): string {
-  const file = join(runDir, 'agents', agent, 'log');
-  if (!existsSync(file)) return '(no log)';
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+/** The last lines of one of an agent's files (`log` or `output`), or '' when there is none. */
+export function agentFileTail(runDir: string, agent: string, name: 'log' | 'output', lines = 15): string {
+  const file = join(runDir, 'agents', agent, name);
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8').trimEnd();
+  return text ? text.split('\n').slice(-lines).join('\n') : '';
 }
 
 export async function launchCluster(config: RunConfig, runDir: string, opts: ClusterOptions = {}): Promise<ClusterResult> {
@@ -94,7 +96,7 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
             const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
             failed[agent] = reason;
             out.end();
-            emit({ type: 'failed', agent, reason, logTail: `${logTail(runDir, agent)}\n${outputTail(runDir, agent)}`.trim() });
+            emit({ type: 'failed', agent, reason, logTail: `${agentFileTail(runDir, agent, 'log')}\n${agentFileTail(runDir, agent, 'output')}`.trim() || '(no log)' });
             if (ready.size + Object.keys(failed).length === ids.length) allReady();
           }
           resolve();
@@ -132,11 +134,4 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
   const result = { wallSeconds: (performance.now() - started) / 1000, failed, interrupted };
   writeFileSync(join(runDir, 'launcher.json'), JSON.stringify(result) + '\n');
   return result;
-}
-
-function outputTail(runDir: string, agent: string, lines = 15): string {
-  const file = join(runDir, 'agents', agent, 'output');
-  if (!existsSync(file)) return '';
-  const text = readFileSync(file, 'utf8').trimEnd();
-  return text ? text.split('\n').slice(-lines).join('\n') : '';
 }

@@ -43,7 +43,7 @@ export interface ExperimentOptions {
   gateMain?: boolean;
 }
 
-const int = (name: string, min: number) => (raw: string) => {
+export const int = (name: string, min: number) => (raw: string) => {
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${raw}"`);
   return v;

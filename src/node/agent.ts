@@ -12,6 +12,7 @@ import { meanEmbedding, targetsForHeads, type HeadTargets } from '../learning/te
 import type { PredictionBatch, Round } from '../learning/types.ts';
 import { formatBackend, selectBackend, tf } from '../model/backend.ts';
 import { loadCheckpointInto, saveCheckpoint } from '../model/checkpoint.ts';
+import { MAX_AUX_HEADS } from '../model/multi-head.ts';
 import { payloadBytes, ProtocolError, type Expectation } from '../network/codec.ts';
 import { fetchPredictions, fetchWeights, servePredictions, serveWeights, type FetchOutcome, type WeightsMessage } from '../network/exchange.ts';
 import { createHost, type TransportKind } from '../network/host.ts';
@@ -382,9 +383,9 @@ export class Agent {
       },
       classes: batch.classes,
       samples: rows.length,
-      maxHeads: 64,
+      maxHeads: MAX_AUX_HEADS + 1,
     });
-    const maxPayload = payloadBytes({ heads: 64, classes: batch.classes, samples: rows.length, encoding: 'f32', embeddingSize: 1024 });
+    const maxPayload = payloadBytes({ heads: MAX_AUX_HEADS + 1, classes: batch.classes, samples: rows.length, encoding: 'f32', embeddingSize: 1024 });
     const fetchStart = performance.now();
     const res = await this.fetchAll((peer) =>
       fetchPredictions(this.node, peer, { round, minRound, waitMs: c.fetchTimeoutMs, embedding: c.embeddings }, exp(peer.agent), c.fetchTimeoutMs + 5000, maxPayload),

@@ -1,4 +1,5 @@
 // Small inline SVG line charts for the report: accuracy per round, one line per agent plus the mean.
+import { escapeXml } from '../topology/render-svg.ts';
 
 export interface Series {
   label: string;
@@ -7,10 +8,6 @@ export interface Series {
 }
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
-
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
 
 export function lineChart(title: string, series: Series[], opts: { width?: number; height?: number; xLabel?: string } = {}): string {
   const w = opts.width ?? 360;
@@ -22,7 +19,7 @@ export function lineChart(title: string, series: Series[], opts: { width?: numbe
   const x = (v: number) => m.l + ((v - xMin) / (xMax - xMin || 1)) * (w - m.l - m.r);
   const y = (v: number) => h - m.b - v * (h - m.t - m.b);
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" font-family="sans-serif" font-size="10">`];
-  parts.push(`<text x="${w / 2}" y="14" text-anchor="middle" font-size="12">${esc(title)}</text>`);
+  parts.push(`<text x="${w / 2}" y="14" text-anchor="middle" font-size="12">${escapeXml(title)}</text>`);
   for (const t of [0, 0.25, 0.5, 0.75, 1]) {
     parts.push(`<line x1="${m.l}" x2="${w - m.r}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/>`);
     parts.push(`<text x="${m.l - 4}" y="${y(t) + 3}" text-anchor="end">${t * 100}%</text>`);
@@ -32,12 +29,12 @@ export function lineChart(title: string, series: Series[], opts: { width?: numbe
     const v = Math.round(xMin + ((xMax - xMin) * i) / ticks);
     parts.push(`<text x="${x(v)}" y="${h - m.b + 12}" text-anchor="middle">${v}</text>`);
   }
-  parts.push(`<text x="${(m.l + w - m.r) / 2}" y="${h - 4}" text-anchor="middle">${esc(opts.xLabel ?? 'round')}</text>`);
+  parts.push(`<text x="${(m.l + w - m.r) / 2}" y="${h - 4}" text-anchor="middle">${escapeXml(opts.xLabel ?? 'round')}</text>`);
   series.forEach((s, i) => {
     if (s.points.length === 0) return;
     const colour = s.emphasis ? '#000' : PALETTE[i % PALETTE.length];
     const pts = s.points.map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ');
-    parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="${s.emphasis ? 2.5 : 1.2}"${s.emphasis ? ' stroke-dasharray="5,3"' : ''} points="${pts}"><title>${esc(s.label)}</title></polyline>`);
+    parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="${s.emphasis ? 2.5 : 1.2}"${s.emphasis ? ' stroke-dasharray="5,3"' : ''} points="${pts}"><title>${escapeXml(s.label)}</title></polyline>`);
   });
   parts.push('</svg>');
   return parts.join('');
@@ -45,6 +42,6 @@ export function lineChart(title: string, series: Series[], opts: { width?: numbe
 
 export function legend(labels: string[]): string {
   return labels
-    .map((l, i) => `<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;width:12px;height:3px;background:${PALETTE[i % PALETTE.length]};vertical-align:middle"></span> ${esc(l)}</span>`)
+    .map((l, i) => `<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;width:12px;height:3px;background:${PALETTE[i % PALETTE.length]};vertical-align:middle"></span> ${escapeXml(l)}</span>`)
     .join('') + '<span style="display:inline-block"><span style="display:inline-block;width:12px;height:3px;background:#000;vertical-align:middle"></span> mean</span>';
 }

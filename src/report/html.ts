@@ -6,10 +6,7 @@ import { CENTRAL_AGENT } from '../node/config.ts';
 import { legend, lineChart, type Series } from './charts.ts';
 import type { RunData } from './run-dir.ts';
 import { formatHeads, formatSummary, type Summary } from './summary.ts';
-
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-}
+import { escapeXml } from '../topology/render-svg.ts';
 
 function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy', head: number): Series[] {
   const series: Series[] = run.agents.map((a) => ({
@@ -40,7 +37,7 @@ export function renderReport(run: RunData, summary: Summary): string {
     profile: c.profiles[c.mode === 'central' ? CENTRAL_AGENT : c.topology.agents[0]]?.profile,
   };
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>mhd run ${esc(c.name)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>mhd run ${escapeXml(c.name)}</title>
 <style>
 body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}
 pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:12px}
@@ -48,15 +45,15 @@ pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:12px}
 .pair h3{margin:4px 0;font-size:14px}
 .row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
 </style></head><body>
-<h1>mhd run: ${esc(c.name)}</h1>
-<p>${esc(summary.mode)} on <b>${esc(summary.topology)}</b>, ${esc(summary.dataset)} (${esc(summary.partition)}), ${summary.rounds} rounds,
-backend ${esc(summary.backend)}, wall time ${summary.wallSeconds.toFixed(1)} s. Shared accuracy: on the whole test split;
+<h1>mhd run: ${escapeXml(c.name)}</h1>
+<p>${escapeXml(summary.mode)} on <b>${escapeXml(summary.topology)}</b>, ${escapeXml(summary.dataset)} (${escapeXml(summary.partition)}), ${summary.rounds} rounds,
+backend ${escapeXml(summary.backend)}, wall time ${summary.wallSeconds.toFixed(1)} s. Shared accuracy: on the whole test split;
 private accuracy: per-class test accuracy weighted by the agent's own label distribution.</p>
-<div class="row"><div><h2>Summary</h2><pre>${esc(formatSummary(summary))}</pre><h2>Every head</h2><pre>${esc(formatHeads(summary))}</pre></div>
+<div class="row"><div><h2>Summary</h2><pre>${escapeXml(formatSummary(summary))}</pre><h2>Every head</h2><pre>${escapeXml(formatHeads(summary))}</pre></div>
 <div><h2>Topology</h2><p>agents coloured by the final shared accuracy of their best head (red: lowest, green: highest)</p>${renderTopologySvg(c.topology, { values })}</div></div>
 <h2>Accuracy per round</h2><p>${legend(run.agents.map((a) => a.id))}</p>
 ${charts.join('\n')}
-<h2>Configuration</h2><pre>${esc(JSON.stringify(config, null, 2))}</pre>
+<h2>Configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
 </body></html>
 `;
 }

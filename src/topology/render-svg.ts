@@ -11,7 +11,8 @@ export interface RenderOptions {
   size?: number;
 }
 
-function escape(s: string): string {
+/** Escapes text for XML and HTML. */
+export function escapeXml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
@@ -49,7 +50,7 @@ export function renderTopologySvg(t: Topology, opts: RenderOptions = {}): string
   const scaled = (v: number) => (hi - lo > 1e-9 ? (v - lo) / (hi - lo) : 1);
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size + 24}" width="${size}" height="${size + 24}" font-family="sans-serif">`);
-  parts.push(`<title>${escape(t.name)}</title>`);
+  parts.push(`<title>${escapeXml(t.name)}</title>`);
   if (t.directed) {
     parts.push('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker></defs>');
   }
@@ -70,13 +71,13 @@ export function renderTopologySvg(t: Topology, opts: RenderOptions = {}): string
     const v = opts.values?.[a];
     const fill = v === undefined ? '#8ab4f8' : valueColour(scaled(v));
     const tip = v === undefined ? a : `${a}: ${(100 * v).toFixed(1)}%`;
-    parts.push(`<g><title>${escape(tip)}</title><circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${nodeR}" fill="${fill}" stroke="#333"/>`);
-    parts.push(`<text x="${x.toFixed(1)}" y="${(y + 4).toFixed(1)}" text-anchor="middle" font-size="${Math.round(nodeR * 0.8)}">${escape(a)}</text></g>`);
+    parts.push(`<g><title>${escapeXml(tip)}</title><circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${nodeR}" fill="${fill}" stroke="#333"/>`);
+    parts.push(`<text x="${x.toFixed(1)}" y="${(y + 4).toFixed(1)}" text-anchor="middle" font-size="${Math.round(nodeR * 0.8)}">${escapeXml(a)}</text></g>`);
     if (v !== undefined) {
       parts.push(`<text x="${x.toFixed(1)}" y="${(y + nodeR + 12).toFixed(1)}" text-anchor="middle" font-size="10">${(100 * v).toFixed(1)}%</text>`);
     }
   }
-  parts.push(`<text x="${size / 2}" y="${size + 16}" text-anchor="middle" font-size="13">${escape(t.name)}</text>`);
+  parts.push(`<text x="${size / 2}" y="${size + 16}" text-anchor="middle" font-size="13">${escapeXml(t.name)}</text>`);
   parts.push('</svg>');
   return parts.join('\n');
 }
