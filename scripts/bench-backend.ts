@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { BACKENDS, formatBackend, selectBackend, tf } from '../src/model/backend.ts';
 import { MultiHeadModel } from '../src/model/multi-head.ts';
 import type { BackboneName } from '../src/model/backbones.ts';
-import { formatTable } from '../src/report/table.ts';
+import { formatTable } from '../src/text/table.ts';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, batch: { type: 'string', default: '64' } } });
 const seconds = Number(values.seconds);

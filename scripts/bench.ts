@@ -14,9 +14,9 @@ import { range } from '../src/data/random.ts';
 import { Learner } from '../src/learning/learner.ts';
 import { targetsForHeads } from '../src/learning/teachers.ts';
 import { formatBackend, selectBackend } from '../src/model/backend.ts';
-import { loadProfile } from '../src/node/profile.ts';
+import { loadProfile } from '../src/learning/profile.ts';
 import { readRun } from '../src/report/run-dir.ts';
-import { formatTable } from '../src/report/table.ts';
+import { formatTable } from '../src/text/table.ts';
 import { PROJECT_ROOT } from '../src/topology/load.ts';
 
 const { values } = parseArgs({ options: { 'skip-cluster': { type: 'boolean', default: false } } });

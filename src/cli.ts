@@ -2,7 +2,7 @@
 // mhd command line. Each command parses its options here and calls into the library; no logic lives here.
 import { Command, Option } from 'commander';
 import { prepareExperimentData } from './data/experiment-data.ts';
-import { formatTable, percent } from './report/table.ts';
+import { formatTable, percent } from './text/table.ts';
 import { addExperimentOptions, buildRunConfig, defaultRunDir, int, type ExperimentOptions } from './cluster/run-options.ts';
 import { simulate, writeConfig } from './cluster/simulate.ts';
 import { launchCluster } from './cluster/launcher.ts';

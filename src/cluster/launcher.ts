@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Peer } from '../network/round-protocol.ts';
 import { runningAgents, type RunConfig } from '../node/config.ts';
-import type { ToAgent, ToLauncher } from './ipc.ts';
+import type { ToAgent, ToLauncher } from '../node/ipc.ts';
 import { writeConfig } from './simulate.ts';
 
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));

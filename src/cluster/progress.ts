@@ -1,6 +1,6 @@
 // Live progress of a cluster: one bar per agent on a terminal; plain periodic lines otherwise (CI, pipes).
 import cliProgress from 'cli-progress';
-import { percent } from '../report/table.ts';
+import { percent } from '../text/table.ts';
 import type { ClusterEvent } from './launcher.ts';
 
 interface AgentState {

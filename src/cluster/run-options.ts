@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { basename, extname, join } from 'node:path';
 import { ENCODINGS, isEncoding, type Encoding } from '../network/codec.ts';
 import { CENTRAL_AGENT, MODES, type Mode, type RunConfig } from '../node/config.ts';
-import { loadProfile, profileSchema, type Profile } from '../node/profile.ts';
+import { loadProfile, profileSchema, type Profile } from '../learning/profile.ts';
 import { TEACHER_RULES } from '../learning/teachers.ts';
 import { loadTopology, PROJECT_ROOT } from '../topology/load.ts';
 import { assertDatasetName } from '../data/datasets.ts';

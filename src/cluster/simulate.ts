@@ -2,7 +2,8 @@
 // the same Agent code as the multi-process cluster.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Agent, type AgentOutcome, type RoundRecord } from '../node/agent.ts';
+import { Agent } from '../node/agent.ts';
+import type { AgentOutcome, RoundRecord } from '../node/records.ts';
 import { runningAgents, type RunConfig } from '../node/config.ts';
 import type { TransportKind } from '../network/host.ts';
 import type { Peer } from '../network/round-protocol.ts';

@@ -19,6 +19,10 @@ export interface ExperimentData {
   readonly split: TrainSplit;
   readonly partition: Partition;
   privateSet(agent: number): LabelledSet;
+  /** The union of every agent's private data, in agent order: what the central baseline trains on. */
+  pooledSet(): LabelledSet;
+  /** Class counts of the pooled set. */
+  pooledHistogram(): number[];
 }
 
 const prepared = new Map<string, ExperimentData>();
@@ -51,5 +55,7 @@ function prepare(opts: DataOptions): ExperimentData {
     split,
     partition: part,
     privateSet: (agent) => subsetLabelled(split.privatePool, part.indices[agent], size),
+    pooledSet: () => subsetLabelled(split.privatePool, part.indices.flat(), size),
+    pooledHistogram: () => part.histograms.reduce((sum, h) => sum.map((v, c) => v + h[c]), new Array<number>(dataset.classes).fill(0)),
   };
 }

@@ -1,8 +1,6 @@
 // Domain types of the data layer. Pixels stay as bytes until a batch becomes a tensor: a full MNIST
 // train split is 47 MB as bytes and 188 MB as floats, and every agent process holds one.
 
-export type ClassId = number;
-
 /** Images with labels: a dataset split or an agent's private data. */
 export interface LabelledSet {
   /** Row-major images, `n * featureSize` bytes, 0..255. */

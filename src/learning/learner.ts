@@ -5,7 +5,7 @@ import type { LabelledSet, PublicSet } from '../data/types.ts';
 import { tf } from '../model/backend.ts';
 import { MultiHeadModel } from '../model/multi-head.ts';
 import { imagesTensor, oneHotTensor } from '../model/tensors.ts';
-import type { Profile } from '../node/profile.ts';
+import type { Profile } from '../learning/profile.ts';
 import { argmaxRows, classAccuracy, privateAccuracy, sharedAccuracy, type ClassAccuracy } from './metrics.ts';
 import { trainStep, type HeadTargetTensors, type LossTerms } from './step.ts';
 import type { HeadTargets } from './teachers.ts';

@@ -11,8 +11,6 @@ export interface TargetChoice {
   readonly mask: Float32Array;
   /** Samples kept by the gate. */
   readonly used: number;
-  /** For `most-confident`: how many samples each candidate supplied (after the gate). */
-  readonly chosenCounts: number[];
 }
 
 export interface ChooseOptions {
@@ -36,7 +34,6 @@ export function chooseTargets(opts: ChooseOptions): TargetChoice {
   for (const c of candidates) if (c.length !== n * k) throw new Error(`a candidate has ${c.length} values, expected ${n} x ${k}`);
   const targets = new Float32Array(n * k);
   const mask = new Float32Array(n);
-  const chosenCounts = candidates.map(() => 0);
   let used = 0;
   for (let s = 0; s < n; s++) {
     const conf = candidates.map((c) => rowMax(c, s, k));
@@ -56,12 +53,9 @@ export function chooseTargets(opts: ChooseOptions): TargetChoice {
     const targetConf = rowMax(targets, s, k);
     const keep = gateAgainst === undefined || targetConf > rowMax(gateAgainst, s, k);
     mask[s] = keep ? 1 : 0;
-    if (keep) {
-      used++;
-      if (chosen >= 0) chosenCounts[chosen]++;
-    }
+    if (keep) used++;
   }
-  return { targets, mask, used, chosenCounts };
+  return { targets, mask, used };
 }
 
 export interface HeadPolicy {

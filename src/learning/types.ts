@@ -2,7 +2,6 @@
 import type { AgentId } from '../topology/types.ts';
 
 export type Round = number;
-export type { HeadIndex } from '../model/multi-head.ts';
 
 /**
  * One agent's predictions on one round's public chunk: every head's softmax, head-major

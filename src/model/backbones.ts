@@ -5,10 +5,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 export const BACKBONES = ['mlp', 'mlp-small', 'cnn'] as const;
 export type BackboneName = (typeof BACKBONES)[number];
 
-export function isBackboneName(v: string): v is BackboneName {
-  return (BACKBONES as readonly string[]).includes(v);
-}
-
 /** Builds the backbone's layers on `input` and returns its embedding tensor. */
 export function buildBackbone(name: BackboneName, input: tfl.SymbolicTensor, seed: number): tfl.SymbolicTensor {
   let s = seed;

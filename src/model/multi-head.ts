@@ -4,8 +4,6 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from './backend.ts';
 import { buildBackbone, type BackboneName } from './backbones.ts';
 
-export type HeadIndex = number;
-
 export interface MultiHeadSpec {
   backbone: BackboneName;
   auxHeads: number;

@@ -1,7 +1,8 @@
-// Wire format of /mhd/predictions/1.0.0 (DESIGN.md section 5): a JSON header frame and a binary payload
+// Wire format of /mhd/predictions/1.0.0 (docs/DESIGN.md, "Wire protocol"): a JSON header frame and a binary payload
 // frame. Pure functions, so every validation rule is testable without a network.
 import type { PredictionBatch, Round } from '../learning/types.ts';
 import type { AgentId } from '../topology/types.ts';
+import { WireError } from './errors.ts';
 import { fromHalf, toHalf } from './float16.ts';
 
 export const PREDICTIONS_PROTOCOL = '/mhd/predictions/1.0.0';
@@ -30,28 +31,6 @@ export interface PredictionHeader {
   embeddingSize: number;
   /** Set when status is not ok. */
   message?: string;
-}
-
-/** Why a message was rejected; counted per reason in the node's metrics. */
-export type RejectReason =
-  | 'malformed'
-  | 'oversize'
-  | 'wrong-agent'
-  | 'stale-round'
-  | 'wrong-chunk'
-  | 'wrong-shape'
-  | 'wrong-classes'
-  | 'non-finite'
-  | 'bad-row-sum'
-  | 'truncated'
-  | 'unknown-peer';
-
-export class ProtocolError extends Error {
-  readonly reason: RejectReason;
-  constructor(reason: RejectReason, message: string) {
-    super(message);
-    this.reason = reason;
-  }
 }
 
 export function payloadBytes(h: Pick<PredictionHeader, 'heads' | 'classes' | 'samples' | 'encoding' | 'embeddingSize'>): number {
@@ -94,6 +73,8 @@ export interface Expectation {
   classes: number;
   samples: number;
   maxHeads: number;
+  /** Embedding width this agent can use (its own); 0 when it asked for none. */
+  embeddingSize: number;
 }
 
 /** Tolerance on row sums: float rounding for f32, half precision for f16, 1/255 steps for u8. */
@@ -108,31 +89,34 @@ export function validateHeader(h: unknown): PredictionHeader {
   const o = h as Record<string, unknown>;
   const int = (k: string) => typeof o?.[k] === 'number' && Number.isInteger(o[k]) && (o[k] as number) >= 0;
   if (typeof o !== 'object' || o === null || typeof o.status !== 'string' || typeof o.agent !== 'string') {
-    throw new ProtocolError('malformed', 'response header lacks status or agent');
+    throw new WireError('malformed', 'response header lacks status or agent');
   }
   if (o.status !== 'ok') return o as unknown as PredictionHeader;
   for (const k of ['round', 'heads', 'classes', 'samples', 'embeddingSize']) {
-    if (!int(k)) throw new ProtocolError('malformed', `response header field ${k} is not a non-negative integer`);
+    if (!int(k)) throw new WireError('malformed', `response header field ${k} is not a non-negative integer`);
   }
-  if (typeof o.chunkHash !== 'string') throw new ProtocolError('malformed', 'response header lacks chunkHash');
-  if (typeof o.encoding !== 'string' || !isEncoding(o.encoding)) throw new ProtocolError('malformed', `unknown encoding ${String(o.encoding)}`);
+  if (typeof o.chunkHash !== 'string') throw new WireError('malformed', 'response header lacks chunkHash');
+  if (typeof o.encoding !== 'string' || !isEncoding(o.encoding)) throw new WireError('malformed', `unknown encoding ${String(o.encoding)}`);
   return o as unknown as PredictionHeader;
 }
 
-/** Validates every field against what this agent expects, then decodes. Throws ProtocolError. */
+/** Validates every field against what this agent expects, then decodes. Throws WireError. */
 export function decodePredictions(h: PredictionHeader, payload: Uint8Array, exp: Expectation): PredictionBatch {
-  if (h.agent !== exp.agent) throw new ProtocolError('wrong-agent', `response claims to be from ${h.agent}, expected ${exp.agent}`);
+  if (h.agent !== exp.agent) throw new WireError('wrong-agent', `response claims to be from ${h.agent}, expected ${exp.agent}`);
   if (h.round < exp.minRound || h.round > exp.maxRound) {
-    throw new ProtocolError('stale-round', `round ${h.round} is outside the accepted ${exp.minRound}..${exp.maxRound}`);
+    throw new WireError('stale-round', `round ${h.round} is outside the accepted ${exp.minRound}..${exp.maxRound}`);
   }
-  if (h.chunkHash !== exp.chunkHash(h.round)) throw new ProtocolError('wrong-chunk', `chunk hash ${h.chunkHash} does not match round ${h.round}'s public chunk`);
-  if (h.classes !== exp.classes) throw new ProtocolError('wrong-classes', `${h.classes} classes, expected ${exp.classes}`);
+  if (h.chunkHash !== exp.chunkHash(h.round)) throw new WireError('wrong-chunk', `chunk hash ${h.chunkHash} does not match round ${h.round}'s public chunk`);
+  if (h.classes !== exp.classes) throw new WireError('wrong-classes', `${h.classes} classes, expected ${exp.classes}`);
   if (h.samples !== exp.samples || h.heads < 1 || h.heads > exp.maxHeads) {
-    throw new ProtocolError('wrong-shape', `shape ${h.heads} heads x ${h.samples} samples, expected 1..${exp.maxHeads} heads x ${exp.samples} samples`);
+    throw new WireError('wrong-shape', `shape ${h.heads} heads x ${h.samples} samples, expected 1..${exp.maxHeads} heads x ${exp.samples} samples`);
+  }
+  if (h.embeddingSize !== 0 && h.embeddingSize !== exp.embeddingSize) {
+    throw new WireError('wrong-shape', `embeddings of width ${h.embeddingSize}, expected ${exp.embeddingSize || 'none'}`);
   }
   const expected = payloadBytes(h);
-  if (payload.length < expected) throw new ProtocolError('truncated', `payload of ${payload.length} bytes, the header promises ${expected}`);
-  if (payload.length > expected) throw new ProtocolError('wrong-shape', `payload of ${payload.length} bytes, the header promises ${expected}`);
+  if (payload.length < expected) throw new WireError('truncated', `payload of ${payload.length} bytes, the header promises ${expected}`);
+  if (payload.length > expected) throw new WireError('wrong-shape', `payload of ${payload.length} bytes, the header promises ${expected}`);
   const n = h.heads * h.samples * h.classes;
   const probs = new Float32Array(n);
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -144,11 +128,11 @@ export function decodePredictions(h: PredictionHeader, payload: Uint8Array, exp:
     let sum = 0;
     for (let c = 0; c < h.classes; c++) {
       const v = probs[row * h.classes + c];
-      if (!Number.isFinite(v)) throw new ProtocolError('non-finite', `non-finite probability in row ${row}`);
-      if (v < 0) throw new ProtocolError('bad-row-sum', `negative probability in row ${row}`);
+      if (!Number.isFinite(v)) throw new WireError('non-finite', `non-finite probability in row ${row}`);
+      if (v < 0) throw new WireError('bad-row-sum', `negative probability in row ${row}`);
       sum += v;
     }
-    if (Math.abs(sum - 1) > tol) throw new ProtocolError('bad-row-sum', `row ${row} sums to ${sum.toFixed(4)}, not 1`);
+    if (Math.abs(sum - 1) > tol) throw new WireError('bad-row-sum', `row ${row} sums to ${sum.toFixed(4)}, not 1`);
     // Quantized rows are renormalised so that every target is an exact distribution.
     if (h.encoding !== 'f32') for (let c = 0; c < h.classes; c++) probs[row * h.classes + c] /= sum;
   }
@@ -158,7 +142,7 @@ export function decodePredictions(h: PredictionHeader, payload: Uint8Array, exp:
     const values = new Float32Array(h.samples * h.embeddingSize);
     for (let i = 0; i < values.length; i++) {
       values[i] = view.getFloat32(offset + 4 * i, true);
-      if (!Number.isFinite(values[i])) throw new ProtocolError('non-finite', 'non-finite embedding value');
+      if (!Number.isFinite(values[i])) throw new WireError('non-finite', 'non-finite embedding value');
     }
     embedding = { size: h.embeddingSize, values };
   }

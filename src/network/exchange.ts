@@ -4,18 +4,18 @@
 import type { Libp2p } from 'libp2p';
 import type { NamedWeights } from '../learning/gossip.ts';
 import type { PredictionBatch, Round } from '../learning/types.ts';
-import type { RoundStore } from '../node/round-store.ts';
+import type { RoundStore } from './round-store.ts';
 import {
   decodePredictions,
   encodePredictions,
   validateHeader,
   PREDICTIONS_PROTOCOL,
-  ProtocolError,
   WEIGHTS_PROTOCOL,
   type Encoding,
   type Expectation,
 } from './codec.ts';
-import { fetchRound, serveRounds, type Fetched, type Peer, type Reply, type RoundRequest } from './round-protocol.ts';
+import { WireError } from './errors.ts';
+import { fetchRound, serveRounds, type Fetched, type Peer, type Reply, type RoundRequest, type ServerDeadlines } from './round-protocol.ts';
 
 export interface ServerHooks {
   reader: (peerId: string) => string | undefined;
@@ -23,6 +23,7 @@ export interface ServerHooks {
   onError?: (peerId: string, err: Error) => void;
   /** Upper bound on how long a request may hold the server waiting for a round. */
   maxWaitMs: number;
+  deadlines?: ServerDeadlines;
 }
 
 /**
@@ -55,6 +56,7 @@ async function serveStore<T>(
     reader: hooks.reader,
     onSent: hooks.onSent,
     onError: hooks.onError,
+    deadlines: hooks.deadlines,
     answer: async (req): Promise<Reply> => {
       const t0 = performance.now();
       const found = await findRound(store, req, hooks.maxWaitMs);
@@ -69,7 +71,10 @@ async function serveStore<T>(
 
 export async function servePredictions(node: Libp2p, agent: string, store: RoundStore<PredictionBatch>, encoding: Encoding, hooks: ServerHooks): Promise<void> {
   await serveStore(node, PREDICTIONS_PROTOCOL, agent, store, hooks, (batch, _round, req) => {
-    const { header, payload } = encodePredictions(batch, encoding, req.embedding === true);
+    // Embeddings only of the width the reader can use (a reader that names none takes any).
+    const width = batch.embedding?.size;
+    const withEmbedding = req.embedding === true && (req.embeddingSize === undefined || req.embeddingSize === width);
+    const { header, payload } = encodePredictions(batch, encoding, withEmbedding);
     return { header: { ...header }, payload };
   });
 }
@@ -131,20 +136,20 @@ export async function fetchWeights(
   const f = await fetchRound(node, peer, WEIGHTS_PROTOCOL, req, expectedValues * 4, timeoutMs);
   if (f.header.status !== 'ok') return { ok: false, status: f.header.status, message: String(f.header.message ?? ''), ...traffic(f) };
   const h = f.header as unknown as { agent: string; round: number; tensors: { name: string; shape: number[] }[] };
-  if (h.agent !== peer.agent) throw new ProtocolError('wrong-agent', `weights claim to be from ${h.agent}, expected ${peer.agent}`);
-  if (!Number.isInteger(h.round) || h.round < req.minRound || h.round > req.round) throw new ProtocolError('stale-round', `weights of round ${h.round}, accepted ${req.minRound}..${req.round}`);
+  if (h.agent !== peer.agent) throw new WireError('wrong-agent', `weights claim to be from ${h.agent}, expected ${peer.agent}`);
+  if (!Number.isInteger(h.round) || h.round < req.minRound || h.round > req.round) throw new WireError('stale-round', `weights of round ${h.round}, accepted ${req.minRound}..${req.round}`);
   if (!Array.isArray(h.tensors) || h.tensors.length !== own.length || h.tensors.some((t, i) => !Array.isArray(t.shape) || t.shape.join('x') !== own[i].shape.join('x'))) {
-    throw new ProtocolError('wrong-shape', `weights of ${peer.agent} do not match this agent's model: gossip needs equal backbones and heads`);
+    throw new WireError('wrong-shape', `weights of ${peer.agent} do not match this agent's model: gossip needs equal backbones and heads`);
   }
   const payload = f.payload!;
-  if (payload.byteLength !== expectedValues * 4) throw new ProtocolError('truncated', `weights payload of ${payload.byteLength} bytes, expected ${expectedValues * 4}`);
+  if (payload.byteLength !== expectedValues * 4) throw new WireError('truncated', `weights payload of ${payload.byteLength} bytes, expected ${expectedValues * 4}`);
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
   let offset = 0;
   const weights = own.map((w) => {
     const values = new Float32Array(w.values.length);
     for (let i = 0; i < values.length; i++) {
       values[i] = view.getFloat32((offset++) * 4, true);
-      if (!Number.isFinite(values[i])) throw new ProtocolError('non-finite', `non-finite weight in ${w.name}`);
+      if (!Number.isFinite(values[i])) throw new WireError('non-finite', `non-finite weight in ${w.name}`);
     }
     return { name: w.name, shape: w.shape, values };
   });

@@ -1,17 +1,21 @@
-// The request/response shape shared by /mhd/predictions and /mhd/weights: the client asks for a round
-// (accepting anything from minRound on, waiting at most waitMs); the server answers a JSON header frame
-// and, when the status is ok, one binary payload frame. Every frame has a hard size limit.
+// The request/response shape shared by /mhd/predictions and /mhd/weights (docs/DESIGN.md, "Wire
+// protocol"): the client asks for a round (accepting anything from minRound on, waiting at most waitMs);
+// the server answers a JSON header frame and, when the status is ok, one binary payload frame. Every
+// frame has a hard size limit and every read and write a deadline.
 import type { Libp2p } from 'libp2p';
 import type { Connection, Stream } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
-import { encodeJson, ProtocolError, type ResponseStatus } from './codec.ts';
-import { FrameReader, sendFrames, withTimeout } from './frames.ts';
+import { encodeJson, type ResponseStatus } from './codec.ts';
+import { WireError } from './errors.ts';
+import { framed } from './framed.ts';
 
 export interface RoundRequest {
   round: number;
   minRound: number;
   waitMs: number;
   embedding?: boolean;
+  /** The embedding width the client can use; the server sends embeddings only of that width. */
+  embeddingSize?: number;
 }
 
 export interface Peer {
@@ -29,19 +33,30 @@ export interface Reply {
 export const MAX_REQUEST_BYTES = 4096;
 export const MAX_HEADER_BYTES = 64 * 1024;
 
+/** How long a server gives a client to send its request, and to take the reply. */
+export interface ServerDeadlines {
+  requestMs: number;
+  replyMs: number;
+}
+
+export const DEFAULT_DEADLINES: ServerDeadlines = { requestMs: 10_000, replyMs: 30_000 };
+
+const decodeUtf8 = (raw: Uint8Array) => new TextDecoder('utf-8', { fatal: true }).decode(raw);
+
 export function parseRoundRequest(raw: Uint8Array): RoundRequest {
   let o: Record<string, unknown>;
   try {
-    o = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw)) as Record<string, unknown>;
+    o = JSON.parse(decodeUtf8(raw)) as Record<string, unknown>;
   } catch {
-    throw new ProtocolError('malformed', 'request is not JSON');
+    throw new WireError('malformed', 'request is not JSON');
   }
-  const isRound = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
-  if (typeof o !== 'object' || o === null || !isRound(o.round)) throw new ProtocolError('malformed', 'request lacks a non-negative integer round');
+  const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  if (typeof o !== 'object' || o === null || !isCount(o.round)) throw new WireError('malformed', 'request lacks a non-negative integer round');
   const round = o.round as number;
-  const minRound = isRound(o.minRound) ? Math.min(o.minRound as number, round) : round;
+  const minRound = isCount(o.minRound) ? Math.min(o.minRound as number, round) : round;
   const waitMs = typeof o.waitMs === 'number' && o.waitMs >= 0 ? o.waitMs : 0;
-  return { round, minRound, waitMs, embedding: o.embedding === true };
+  const embeddingSize = isCount(o.embeddingSize) ? (o.embeddingSize as number) : undefined;
+  return { round, minRound, waitMs, embedding: o.embedding === true, embeddingSize };
 }
 
 export interface ServeOptions {
@@ -54,22 +69,23 @@ export interface ServeOptions {
   /** After a reply went out; `round` is the round served (undefined for refusals and not-ready). */
   onSent?: (reader: string, bytes: number, round: number | undefined) => void;
   onError?: (peerId: string, err: Error) => void;
-  requestTimeoutMs?: number;
+  deadlines?: ServerDeadlines;
 }
 
 export async function serveRounds(node: Libp2p, opts: ServeOptions): Promise<void> {
+  const deadlines = opts.deadlines ?? DEFAULT_DEADLINES;
   await node.handle(
     opts.protocol,
     async (stream: Stream, connection: Connection) => {
       const peerId = connection.remotePeer.toString();
+      const io = framed(stream, MAX_REQUEST_BYTES);
       try {
         const reader = opts.reader(peerId);
         let reply: Reply;
         if (reader === undefined) {
           reply = { header: { status: 'forbidden', agent: opts.agent, message: `peer ${peerId} may not read ${opts.protocol}` } };
         } else {
-          const frames = new FrameReader(stream, MAX_REQUEST_BYTES);
-          const raw = await withTimeout(frames.next('request'), opts.requestTimeoutMs ?? 10_000, stream, 'reading the request');
+          const raw = await io.read('request', deadlines.requestMs);
           let req: RoundRequest | undefined;
           try {
             req = parseRoundRequest(raw);
@@ -78,10 +94,9 @@ export async function serveRounds(node: Libp2p, opts: ServeOptions): Promise<voi
           }
           reply ??= await opts.answer(req!, reader);
         }
-        const frames = [encodeJson(reply.header), ...(reply.payload ? [reply.payload] : [])];
-        const bytes = await sendFrames(stream, frames);
+        const bytes = await io.write('reply', [encodeJson(reply.header), ...(reply.payload ? [reply.payload] : [])], deadlines.replyMs);
         if (reader !== undefined) opts.onSent?.(reader, bytes, reply.header.status === 'ok' ? Number(reply.header.round) : undefined);
-        await stream.close();
+        await stream.close({ signal: AbortSignal.timeout(deadlines.replyMs) });
       } catch (err) {
         opts.onError?.(peerId, err as Error);
         stream.abort(err as Error);
@@ -98,32 +113,42 @@ export interface Fetched {
   bytesReceived: number;
 }
 
-/** Dials `peer`, sends the request, reads the reply. Network failures throw plain Errors; bad frames ProtocolErrors. */
-export async function fetchRound(node: Libp2p, peer: Peer, protocol: string, req: RoundRequest, maxPayloadBytes: number, timeoutMs: number): Promise<Fetched> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  const stream = await node.dialProtocol(peer.addrs.map((a) => multiaddr(a)), protocol, { signal });
+function parseHeader(raw: Uint8Array): Fetched['header'] {
+  let header: Fetched['header'];
   try {
-    const frames = new FrameReader(stream, Math.max(MAX_HEADER_BYTES, maxPayloadBytes));
-    const bytesSent = await sendFrames(stream, [encodeJson(req)]);
+    header = JSON.parse(decodeUtf8(raw)) as Fetched['header'];
+  } catch {
+    throw new WireError('malformed', 'response header is not JSON');
+  }
+  if (typeof header !== 'object' || header === null || typeof header.status !== 'string') {
+    throw new WireError('malformed', 'response header lacks a status');
+  }
+  return header;
+}
+
+/**
+ * Dials `peer`, sends the request, reads the reply, all within `timeoutMs`. Network failures throw
+ * plain Errors, a late peer a DeadlineError, and a bad reply a WireError.
+ */
+export async function fetchRound(node: Libp2p, peer: Peer, protocol: string, req: RoundRequest, maxPayloadBytes: number, timeoutMs: number): Promise<Fetched> {
+  const end = Date.now() + timeoutMs;
+  const left = () => Math.max(1, end - Date.now());
+  const stream = await node.dialProtocol(
+    peer.addrs.map((a) => multiaddr(a)),
+    protocol,
+    { signal: AbortSignal.timeout(timeoutMs) },
+  );
+  const io = framed(stream, Math.max(MAX_HEADER_BYTES, maxPayloadBytes));
+  try {
+    const bytesSent = await io.write('request', [encodeJson(req)], left());
     // Half-close: the request is all this side sends, so the server sees a clean end of input.
-    await stream.close();
-    const read = async (): Promise<Fetched> => {
-      const rawHeader = await frames.next('header');
-      if (rawHeader.byteLength > MAX_HEADER_BYTES) throw new ProtocolError('oversize', `header of ${rawHeader.byteLength} bytes exceeds ${MAX_HEADER_BYTES}`);
-      let header: Fetched['header'];
-      try {
-        header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(rawHeader)) as Fetched['header'];
-      } catch {
-        throw new ProtocolError('malformed', 'response header is not JSON');
-      }
-      if (typeof header !== 'object' || header === null || typeof header.status !== 'string') {
-        throw new ProtocolError('malformed', 'response header lacks a status');
-      }
-      if (header.status !== 'ok') return { header, bytesSent, bytesReceived: frames.bytes };
-      const payload = await frames.next('payload');
-      return { header, payload, bytesSent, bytesReceived: frames.bytes };
-    };
-    return await withTimeout(read(), timeoutMs, stream, `fetching round ${req.round} from ${peer.agent}`);
+    await stream.close({ signal: AbortSignal.timeout(left()) });
+    const rawHeader = await io.read('header', left());
+    if (rawHeader.byteLength > MAX_HEADER_BYTES) throw new WireError('oversize', `header of ${rawHeader.byteLength} bytes exceeds ${MAX_HEADER_BYTES}`);
+    const header = parseHeader(rawHeader);
+    if (header.status !== 'ok') return { header, bytesSent, bytesReceived: io.bytesRead };
+    const payload = await io.read('payload', left());
+    return { header, payload, bytesSent, bytesReceived: io.bytesRead };
   } catch (err) {
     stream.abort(err as Error);
     throw err;

@@ -4,7 +4,7 @@
 import type { Encoding } from '../network/codec.ts';
 import type { Topology } from '../topology/types.ts';
 import type { AgentId } from '../topology/types.ts';
-import type { Profile } from './profile.ts';
+import type { Profile } from '../learning/profile.ts';
 
 export const MODES = ['mhd', 'isolated', 'gossip', 'central'] as const;
 export type Mode = (typeof MODES)[number];

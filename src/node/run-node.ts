@@ -1,6 +1,6 @@
 // One agent as its own OS process: the body of `mhd node`, which the cluster launcher also spawns.
 // Peers come from the command line (a node on another machine) or from the launcher over IPC.
-import type { ToAgent, ToLauncher } from '../cluster/ipc.ts';
+import type { ToAgent, ToLauncher } from './ipc.ts';
 import type { TransportKind } from '../network/host.ts';
 import type { Peer } from '../network/round-protocol.ts';
 import { Agent } from './agent.ts';

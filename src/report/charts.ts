@@ -1,5 +1,5 @@
 // Small inline SVG line charts for the report: accuracy per round, one line per agent plus the mean.
-import { escapeXml } from '../topology/render-svg.ts';
+import { escapeXml } from '../text/xml.ts';
 
 export interface Series {
   label: string;

@@ -6,7 +6,7 @@ import { CENTRAL_AGENT } from '../node/config.ts';
 import { legend, lineChart, type Series } from './charts.ts';
 import type { RunData } from './run-dir.ts';
 import { formatHeads, formatSummary, type Summary } from './summary.ts';
-import { escapeXml } from '../topology/render-svg.ts';
+import { escapeXml } from '../text/xml.ts';
 
 function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy', head: number): Series[] {
   const series: Series[] = run.agents.map((a) => ({

@@ -2,7 +2,7 @@
 // that do not parse (a process killed mid-write) are skipped, so partial runs stay readable.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RoundRecord } from '../node/agent.ts';
+import type { RoundRecord } from '../node/records.ts';
 import type { RunConfig } from '../node/config.ts';
 import type { AgentId } from '../topology/types.ts';
 

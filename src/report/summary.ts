@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CENTRAL_AGENT } from '../node/config.ts';
 import type { AgentId } from '../topology/types.ts';
 import type { RunData } from './run-dir.ts';
-import { formatTable, percent } from './table.ts';
+import { formatTable, percent } from '../text/table.ts';
 
 export interface AgentSummary {
   id: AgentId;

@@ -1,7 +1,7 @@
 // Human-readable summary of a topology, for `mhd topology show`.
 import { graphFacts } from './facts.ts';
 import { inNeighbours, type Topology } from './types.ts';
-import { formatTable } from '../report/table.ts';
+import { formatTable } from '../text/table.ts';
 
 export function describeTopology(t: Topology): string {
   const f = graphFacts(t);

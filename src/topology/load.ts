@@ -3,20 +3,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import { ConfigError, parseWith, readConfigText, type ConfigSource } from '../text/config-source.ts';
 import { GENERATORS, GeneratorParamError, generatorNames } from './generators.ts';
 import { graphFacts } from './facts.ts';
 import type { AgentId, Edge, Topology } from './types.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_PROFILES_DIR = join(PROJECT_ROOT, 'nodes');
-
-export class TopologyError extends Error {
-  constructor(source: string, line: number | undefined, problem: string) {
-    super(`${source}${line !== undefined ? `:${line}` : ''}: ${problem}`);
-  }
-}
 
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
@@ -41,49 +35,20 @@ export interface LoadOptions {
 }
 
 export function loadTopology(file: string, opts: LoadOptions = {}): Topology {
-  if (!existsSync(file)) throw new TopologyError(file, undefined, 'file not found');
+  if (!existsSync(file)) throw new ConfigError(file, undefined, 'file not found');
   return parseTopology(readFileSync(file, 'utf8'), file, opts);
 }
 
 export function parseTopology(text: string, source: string, opts: LoadOptions = {}): Topology {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    throw new TopologyError(source, e.linePos?.[0].line, `not valid YAML/JSON: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
+  const src = readConfigText(text, source);
+  if (src.value === null || typeof src.value !== 'object' || Array.isArray(src.value)) {
+    src.fail([], 'a topology file must be a mapping with agents and graph or edges');
   }
-  const lineOf = (path: (string | number)[]): number | undefined => {
-    for (let p = path; p.length >= 0; p = p.slice(0, -1)) {
-      const node = (doc as Document).getIn(p, true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return lines.linePos(node.range[0]).line;
-      if (p.length === 0) return undefined;
-    }
-    return undefined;
-  };
-  const raw = doc.toJS();
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new TopologyError(source, 1, 'a topology file must be a mapping with agents and graph or edges');
-  }
-  const parsed = fileSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-    const where = path.length > 0 ? `field ${path.join('.')}: ` : '';
-    const message = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
-    throw new TopologyError(source, lineOf(issue.code === 'unrecognized_keys' ? [issue.keys[0]] : path), `${where}${message}`);
-  }
-  return resolve(parsed.data, source, lineOf, opts);
+  return resolve(parseWith(fileSchema, src), src, opts);
 }
 
-function resolve(
-  f: TopologyFile,
-  source: string,
-  lineOf: (path: (string | number)[]) => number | undefined,
-  opts: LoadOptions,
-): Topology {
-  const fail = (path: (string | number)[], problem: string): never => {
-    throw new TopologyError(source, lineOf(path), problem);
-  };
+function resolve(f: TopologyFile, src: ConfigSource, opts: LoadOptions): Topology {
+  const { source, fail } = src;
   if (f.graph !== undefined && f.edges !== undefined) fail(['edges'], 'give either graph (a generator) or edges, not both');
   if (f.graph === undefined && f.edges === undefined) fail([], 'missing graph (a generator name) or edges (an explicit list)');
   const name = f.name ?? basename(source, extname(source));

@@ -1,5 +1,6 @@
 // A self-contained SVG drawing of a topology: agents on a circle (on the grid for grid graphs), learning
 // edges as lines (arrows when directed), agents optionally coloured by a value in [0, 1].
+import { escapeXml } from '../text/xml.ts';
 import type { AgentId, Topology } from './types.ts';
 
 export interface RenderOptions {
@@ -9,11 +10,6 @@ export interface RenderOptions {
    */
   values?: Readonly<Record<AgentId, number>>;
   size?: number;
-}
-
-/** Escapes text for XML and HTML. */
-export function escapeXml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
 /** Red (0) through amber to green (1). */

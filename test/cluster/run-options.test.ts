@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePeers } from '../../src/node/run-node.ts';
-import { publicChunk, chunkHash } from '../../src/node/chunks.ts';
-import { RoundStore } from '../../src/node/round-store.ts';
+import { publicChunk, chunkHash } from '../../src/learning/chunks.ts';
+import { RoundStore } from '../../src/network/round-store.ts';
 import { tinyConfig, tinyOptions } from '../helpers/config.ts';
 import { buildRunConfig } from '../../src/cluster/run-options.ts';
 

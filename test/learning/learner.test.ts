@@ -12,7 +12,7 @@ import { selectBackend, tf } from '../../src/model/backend.ts';
 import { loadCheckpointInto, saveCheckpoint } from '../../src/model/checkpoint.ts';
 import { MultiHeadModel } from '../../src/model/multi-head.ts';
 import { imagesTensor } from '../../src/model/tensors.ts';
-import { loadProfile, type Profile } from '../../src/node/profile.ts';
+import { loadProfile, type Profile } from '../../src/learning/profile.ts';
 
 beforeAll(async () => {
   await selectBackend('wasm');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHalf, toHalf } from '../../src/network/float16.ts';
-import { decodePredictions, encodePredictions, ProtocolError, validateHeader } from '../../src/network/codec.ts';
+import { decodePredictions, encodePredictions, validateHeader } from '../../src/network/codec.ts';
+import { WireError } from '../../src/network/errors.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 
 describe('half precision', () => {
@@ -19,7 +20,7 @@ describe('prediction codec', () => {
     probs: Float32Array.from([0.25, 0.75, 0.5, 0.5, 1, 0, 0.1, 0.9]),
     embedding: { size: 3, values: Float32Array.from([1, 2, 3, 4, 5, 6]) },
   };
-  const exp = { agent: 'a', minRound: 1, maxRound: 1, chunkHash: () => 'h', classes: 2, samples: 2, maxHeads: 4 };
+  const exp = { agent: 'a', minRound: 1, maxRound: 1, chunkHash: () => 'h', classes: 2, samples: 2, maxHeads: 4, embeddingSize: 3 };
 
   it('payload sizes: f32 4 bytes, f16 2, u8 1 per probability; embeddings as f32', () => {
     expect(encodePredictions(batch, 'f32', false).payload.length).toBe(32);
@@ -39,9 +40,15 @@ describe('prediction codec', () => {
     const { header } = encodePredictions(batch, 'f32', false);
     expect(() => validateHeader({ ...header, samples: -1 })).toThrow(/field samples is not a non-negative integer/);
     expect(() => validateHeader({ ...header, encoding: 'f64' })).toThrow(/unknown encoding f64/);
-    expect(() => validateHeader(null)).toThrow(ProtocolError);
+    expect(() => validateHeader(null)).toThrow(WireError);
     const { payload } = encodePredictions(batch, 'f32', false);
     expect(() => decodePredictions({ ...header, agent: 'mallory' }, payload, exp)).toThrow(/claims to be from mallory, expected a/);
     expect(() => decodePredictions({ ...header, chunkHash: 'other' }, payload, exp)).toThrow(/chunk hash other does not match/);
+  });
+
+  it('accepts embeddings only of the width the reader can use', () => {
+    const { header, payload } = encodePredictions(batch, 'f32', true);
+    expect(() => decodePredictions(header, payload, { ...exp, embeddingSize: 5 })).toThrow(/embeddings of width 3, expected 5/);
+    expect(() => decodePredictions(header, payload, { ...exp, embeddingSize: 0 })).toThrow(WireError);
   });
 });

@@ -4,13 +4,31 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import type { PrivateKey } from '@libp2p/interface';
 import { createHost, type TransportKind } from '../../src/network/host.ts';
-import { encodeJson, PREDICTIONS_PROTOCOL, ProtocolError, type Encoding, type Expectation } from '../../src/network/codec.ts';
+import { encodeJson, PREDICTIONS_PROTOCOL, type Encoding, type Expectation } from '../../src/network/codec.ts';
+import { DeadlineError, WireError } from '../../src/network/errors.ts';
 import { fetchPredictions, servePredictions } from '../../src/network/exchange.ts';
-import { sendFrames } from '../../src/network/frames.ts';
 import type { Peer } from '../../src/network/round-protocol.ts';
-import { RoundStore } from '../../src/node/round-store.ts';
+import { RoundStore } from '../../src/network/round-store.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 import { createRng } from '../../src/data/random.ts';
+
+/** Unsigned LEB128, as libp2p's length prefixes; `pad` adds non-minimal continuation bytes. */
+function varint(n: number, pad = 0): number[] {
+  const out: number[] = [];
+  do {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  } while (n > 0);
+  for (let i = 0; i < pad; i++) out.push(0x80);
+  out.push(0);
+  // Minimal form: drop the terminating zero when nothing was padded.
+  if (pad === 0) {
+    out.pop();
+    out[out.length - 1] &= 0x7f;
+  }
+  return out;
+}
+const prefixed = (frames: Uint8Array[]) => Uint8Array.from(frames.flatMap((f) => [...varint(f.byteLength), ...f]));
 
 const started: Libp2p[] = [];
 afterAll(async () => {
@@ -39,7 +57,7 @@ function batch(agent: string, round: number, heads = 3, samples = 50, classes = 
 }
 
 const expectation = (agent: string, round: number, over: Partial<Expectation> = {}): Expectation => ({
-  agent, minRound: round, maxRound: round, chunkHash: (r) => `chunk-${r}`, classes: 10, samples: 50, maxHeads: 8, ...over,
+  agent, minRound: round, maxRound: round, chunkHash: (r) => `chunk-${r}`, classes: 10, samples: 50, maxHeads: 8, embeddingSize: 0, ...over,
 });
 
 describe('prediction exchange over libp2p', async () => {
@@ -116,32 +134,39 @@ describe('prediction exchange over libp2p', async () => {
     withNaN[7] = Number.NaN;
     const withInf = good.probs.slice();
     withInf[12] = Number.POSITIVE_INFINITY;
-    const cases: [string, Uint8Array[], RegExp | string][] = [
-      ['truncated', [encodeJson(header), f32(good.probs).subarray(0, 100)], 'truncated'],
-      ['oversize', [encodeJson(header), new Uint8Array(300_000)], 'oversize'],
-      ['NaN', [encodeJson(header), f32(withNaN)], 'non-finite'],
-      ['Inf', [encodeJson(header), f32(withInf)], 'non-finite'],
-      ['wrong shape', [encodeJson({ ...header, samples: 40 }), f32(good.probs.subarray(0, 1200))], 'wrong-shape'],
-      ['wrong class count', [encodeJson({ ...header, classes: 5, samples: 100 }), f32(good.probs)], 'wrong-classes'],
-      ['stale round', [encodeJson({ ...header, round: 1, chunkHash: 'chunk-1' }), f32(good.probs)], 'stale-round'],
-      ['rows not summing to 1', [encodeJson(header), f32(good.probs.map((v) => v * 2))], 'bad-row-sum'],
-      ['garbage header', [new Uint8Array([1, 2, 3]), f32(good.probs)], 'malformed'],
-      ['no payload', [encodeJson(header)], 'truncated'],
+    const head = prefixed([encodeJson(header)]);
+    const cases: [string, Uint8Array, string][] = [
+      ['truncated', prefixed([encodeJson(header), f32(good.probs).subarray(0, 100)]), 'truncated'],
+      ['oversize', prefixed([encodeJson(header), new Uint8Array(300_000)]), 'oversize'],
+      ['NaN', prefixed([encodeJson(header), f32(withNaN)]), 'non-finite'],
+      ['Inf', prefixed([encodeJson(header), f32(withInf)]), 'non-finite'],
+      ['wrong shape', prefixed([encodeJson({ ...header, samples: 40 }), f32(good.probs.subarray(0, 1200))]), 'wrong-shape'],
+      ['wrong class count', prefixed([encodeJson({ ...header, classes: 5, samples: 100 }), f32(good.probs)]), 'wrong-classes'],
+      ['stale round', prefixed([encodeJson({ ...header, round: 1, chunkHash: 'chunk-1' }), f32(good.probs)]), 'stale-round'],
+      ['rows not summing to 1', prefixed([encodeJson(header), f32(good.probs.map((v) => v * 2))]), 'bad-row-sum'],
+      ['garbage header', prefixed([new Uint8Array([1, 2, 3]), f32(good.probs)]), 'malformed'],
+      ['no payload', head, 'truncated'],
+      ['length prefix of 9 bytes', Uint8Array.from([...head, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), 'oversize'],
+      ['a 2^53 length', Uint8Array.from([...head, ...varint(2 ** 53)]), 'oversize'],
+      ['a length just over the limit', Uint8Array.from([...head, ...varint(200_001)]), 'oversize'],
+      ['a non-minimal length prefix', Uint8Array.from([...head, ...varint(100, 1)]), 'malformed'],
+      ['a prefix cut short', Uint8Array.from([...head, 0xff]), 'truncated'],
+      ['no frame at all', new Uint8Array(0), 'truncated'],
     ];
-    for (const [what, frames, reason] of cases) {
+    for (const [what, bytes, reason] of cases) {
       it(what, async () => {
         const a = await host(kA, () => ids);
         const b = await host(kB, () => ids);
         await a.node.handle(PREDICTIONS_PROTOCOL, async (stream) => {
-          await sendFrames(stream, frames);
+          if (bytes.byteLength > 0) stream.send(bytes);
           await stream.close();
         });
         const err = await fetchPredictions(b.node, a.peer('a'), { round: 3, minRound: 3, waitMs: 0 }, expectation('a', 3), 3000, 200_000).then(
           () => undefined,
           (e: unknown) => e,
         );
-        expect(err).toBeInstanceOf(ProtocolError);
-        expect((err as ProtocolError).reason).toBe(reason);
+        expect(err).toBeInstanceOf(WireError);
+        expect((err as WireError).reason).toBe(reason);
         // the node is still up and can talk to a well-behaved server
         await a.node.unhandle(PREDICTIONS_PROTOCOL);
         const store = new RoundStore<PredictionBatch>(2);
@@ -151,5 +176,46 @@ describe('prediction exchange over libp2p', async () => {
         expect(ok.ok).toBe(true);
       });
     }
+  });
+});
+
+describe('server deadlines: a peer that stalls cannot hold a handler', async () => {
+  const kA = await generateKeyPair('Ed25519');
+  const kB = await generateKeyPair('Ed25519');
+  const ids = new Set([kA, kB].map((k) => peerIdFromPrivateKey(k).toString()));
+
+  async function serveWithDeadlines(store: RoundStore<PredictionBatch>) {
+    const a = await host(kA, () => ids, 'tcp');
+    const b = await host(kB, () => ids, 'tcp');
+    const errors: Error[] = [];
+    await servePredictions(a.node, 'a', store, 'f32', {
+      reader: () => 'b',
+      maxWaitMs: 100,
+      onError: (_peer, err) => errors.push(err),
+      deadlines: { requestMs: 300, replyMs: 500 },
+    });
+    return { a, b, errors };
+  }
+
+  it('a client that never sends its request is cut off after the request deadline', async () => {
+    const { a, b, errors } = await serveWithDeadlines(new RoundStore<PredictionBatch>(2));
+    const stream = await b.node.dialProtocol(a.node.getMultiaddrs(), PREDICTIONS_PROTOCOL);
+    await expect.poll(() => errors.length, { timeout: 3000 }).toBe(1);
+    expect(errors[0]).toBeInstanceOf(DeadlineError);
+    expect(errors[0].message).toMatch(/reading the request took longer than 300 ms/);
+    await expect.poll(() => stream.status, { timeout: 3000 }).not.toBe('open');
+  });
+
+  it('a client that stops reading a large reply is cut off after the reply deadline', async () => {
+    const store = new RoundStore<PredictionBatch>(2);
+    // 8 heads x 5000 samples x 10 classes as f32: 1.6 MB, far beyond the muxer's window.
+    store.put(0, batch('a', 0, 8, 5000));
+    const { a, b, errors } = await serveWithDeadlines(store);
+    const stream = await b.node.dialProtocol(a.node.getMultiaddrs(), PREDICTIONS_PROTOCOL);
+    stream.pause();
+    stream.send(prefixed([encodeJson({ round: 0, minRound: 0, waitMs: 0 })]));
+    await expect.poll(() => errors.length, { timeout: 5000 }).toBe(1);
+    expect(errors[0]).toBeInstanceOf(DeadlineError);
+    expect(errors[0].message).toMatch(/writing the reply took longer than 500 ms/);
   });
 });

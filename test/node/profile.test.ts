@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadProfile, parseProfile } from '../../src/node/profile.ts';
+import { loadProfile, parseProfile } from '../../src/learning/profile.ts';
 
 describe('agent profiles', () => {
   it('the shipped profiles load', () => {

@@ -97,10 +97,10 @@ describe('errors name the file, the line and the problem', () => {
     ['missing parameter', 'graph: grid\nparams: { rows: 3 }\n', /^bad.yaml:2: missing parameter "cols" for grid/],
     ['bad parameter', 'agents: 8\ngraph: ring\nparams:\n  k: 0\n', /^bad.yaml:4: bad parameter for ring: parameter k must be an integer/],
     ['unknown parameter', 'agents: 8\ngraph: ring\nparams:\n  q: 1\n', /^bad.yaml:4: unknown parameter "q" for ring/],
-    ['no agents', 'agents: []\ngraph: complete\n', /^bad.yaml:1: field agents: /],
-    ['zero agents', 'agents: 0\ngraph: complete\n', /^bad.yaml:1: field agents: /],
+    ['no agents', 'agents: []\ngraph: complete\n', /^bad.yaml:1: field "agents": /],
+    ['zero agents', 'agents: 0\ngraph: complete\n', /^bad.yaml:1: field "agents": /],
     ['profile not found', 'agents: 2\ngraph: complete\nprofiles:\n  a1: imaginary\n', /^bad.yaml:4: profile "imaginary" of agent a1 not found/],
-    ['unknown key', 'agents: 2\ngraph: complete\ncolour: red\n', /^bad.yaml:3: unknown key\(s\) colour/],
+    ['unknown key', 'agents: 2\ngraph: complete\ncolour: red\n', /^bad.yaml:3: unknown field "colour"/],
     ['not YAML', 'agents: [1,\n', /^bad.yaml:2: not valid YAML\/JSON/],
     ['neither graph nor edges', 'agents: 3\n', /^bad.yaml:1: missing graph \(a generator name\) or edges/],
   ];

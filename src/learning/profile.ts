@@ -2,11 +2,11 @@
 // name the file, the line and the field.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { BACKBONES } from '../model/backbones.ts';
 import { MAX_AUX_HEADS } from '../model/multi-head.ts';
-import { TEACHER_RULES } from '../learning/teachers.ts';
+import { TEACHER_RULES } from './teachers.ts';
+import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
 import { DEFAULT_PROFILES_DIR } from '../topology/load.ts';
 
 export const profileSchema = z
@@ -36,30 +36,13 @@ export const profileSchema = z
 
 export type Profile = z.infer<typeof profileSchema>;
 
-export class ProfileError extends Error {}
-
 export function parseProfile(text: string, source: string): Profile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    throw new ProfileError(`${source}:${e.linePos?.[0].line ?? '?'}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
-  }
-  const parsed = profileSchema.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : String(issue.path[0] ?? '');
-  const node = key ? (doc.get(key, true) as { range?: [number, number, number] } | undefined) : undefined;
-  const keyNode = key ? (doc.contents as { items?: { key: { value?: unknown; range?: [number, number, number] } }[] })?.items?.find((p) => p.key?.value === key)?.key : undefined;
-  const at = keyNode?.range ?? node?.range;
-  const line = at ? `:${lines.linePos(at[0]).line}` : '';
-  const problem = issue.code === 'unrecognized_keys' ? `unknown field "${key}"` : `field "${key}": ${issue.message}`;
-  throw new ProfileError(`${source}${line}: ${problem}`);
+  return parseWith(profileSchema, readConfigText(text, source));
 }
 
 /** Loads `nodes/<name>.yaml`, or a path ending in .yaml. */
 export function loadProfile(nameOrPath: string, dir = DEFAULT_PROFILES_DIR): Profile {
   const file = nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml') ? nameOrPath : join(dir, `${nameOrPath}.yaml`);
-  if (!existsSync(file)) throw new ProfileError(`profile "${nameOrPath}" not found (no ${file})`);
+  if (!existsSync(file)) throw new ConfigError(file, undefined, `profile "${nameOrPath}" not found`);
   return parseProfile(readFileSync(file, 'utf8'), file);
 }

@@ -1,6 +1,6 @@
 // Messages between the cluster launcher and its agent processes (Node's IPC channel).
 import type { Peer } from '../network/round-protocol.ts';
-import type { AgentOutcome } from '../node/agent.ts';
+import type { AgentOutcome } from './records.ts';
 
 export type ToLauncher =
   | { type: 'ready'; agent: string; peerId: string; addrs: string[] }

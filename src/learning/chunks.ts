@@ -1,7 +1,7 @@
 // The public chunk of a round: a deterministic function of (seed, round), so that every agent picks the
 // same public samples without talking; its hash travels in every prediction header.
 import { createRng, deriveSeed, range, shuffleInPlace } from '../data/random.ts';
-import type { Round } from '../learning/types.ts';
+import type { Round } from './types.ts';
 
 export function publicChunk(seed: number, round: Round, chunkSize: number, publicSize: number): number[] {
   if (chunkSize > publicSize) throw new Error(`public chunk of ${chunkSize} samples is larger than the public set (${publicSize})`);

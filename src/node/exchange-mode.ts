@@ -1,0 +1,59 @@
+// The seam between the round loop and what an agent trades with its neighbours. The loop trains,
+// calls `exchange` once per round, and trains the next round on the targets it returns; each mode
+// (prediction distillation, weight gossip, none) is a module of its own behind this interface.
+import type { Libp2p } from 'libp2p';
+import type { Learner, RoundTargets } from '../learning/learner.ts';
+import type { Round } from '../learning/types.ts';
+import type { AgentId } from '../topology/types.ts';
+import type { RunConfig } from './config.ts';
+import type { Neighbours } from './neighbours.ts';
+import type { Skip } from './records.ts';
+import type { AgentLog } from './run-log.ts';
+
+export interface ExchangeResult {
+  /** What the next round distils from; undefined when there is nothing to distil. */
+  targets: RoundTargets | undefined;
+  /** Neighbours whose answer was used. */
+  used: AgentId[];
+  skipped: Skip[];
+  rejected: Skip[];
+  received: Record<AgentId, number>;
+  /** Public samples each head kept after the gate. */
+  samplesUsed: number[];
+  fetchSeconds: number;
+  waitSeconds: number;
+}
+
+export const NOTHING_EXCHANGED: ExchangeResult = Object.freeze({
+  targets: undefined,
+  used: [],
+  skipped: [],
+  rejected: [],
+  received: {},
+  samplesUsed: [],
+  fetchSeconds: 0,
+  waitSeconds: 0,
+}) as ExchangeResult;
+
+/** What a mode may use of its agent. */
+export interface ModeContext {
+  readonly config: RunConfig;
+  readonly node: Libp2p;
+  readonly learner: Learner;
+  readonly neighbours: Neighbours;
+  readonly classes: number;
+  readonly log: AgentLog;
+}
+
+export interface ExchangeMode {
+  /** Whether neighbours read from this agent: it then keeps serving after its last round until they have. */
+  readonly serves: boolean;
+  /** Registers the protocol the mode serves, if any. */
+  start(): Promise<void>;
+  /** After training `round`: publish this agent's part, fetch the neighbours', derive the next targets. */
+  exchange(round: Round): Promise<ExchangeResult>;
+  /** On resume after `round`: the targets the interrupted run would have trained on next. */
+  resume(round: Round): Promise<RoundTargets | undefined>;
+  /** Wakes readers waiting on this agent (it is stopping). */
+  close(): void;
+}

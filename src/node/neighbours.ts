@@ -1,0 +1,120 @@
+// An agent's view of the others: who may connect, who it learns from (in-neighbours), who may read
+// from it (out-neighbours), and the bytes exchanged with each. Every exchange mode goes through it.
+import type { Round } from '../learning/types.ts';
+import type { ServerHooks, FetchOutcome } from '../network/exchange.ts';
+import { DeadlineError, WireError } from '../network/errors.ts';
+import type { Peer } from '../network/round-protocol.ts';
+import { inNeighbours, outNeighbours, type AgentId, type Topology } from '../topology/types.ts';
+import type { Skip } from './records.ts';
+import type { AgentLog } from './run-log.ts';
+
+export interface FetchedFromAll<T> {
+  /** Answers in the topology's order of in-neighbours. */
+  ok: { agent: AgentId; value: T }[];
+  skipped: Skip[];
+  rejected: Skip[];
+  received: Record<AgentId, number>;
+  /** The longest time a neighbour held a request waiting for its round. */
+  waitSeconds: number;
+}
+
+export class Neighbours {
+  readonly self: AgentId;
+  /** The agents this one learns from. */
+  readonly teachers: readonly AgentId[];
+  /** The agents that learn from this one: the only ones allowed to read its rounds. */
+  readonly readers: readonly AgentId[];
+  private peers: Record<AgentId, Peer> = {};
+  private allowed = new Set<string>();
+  private sent: Record<AgentId, number> = {};
+  private readonly lastServed: Record<AgentId, Round> = {};
+  private readonly log: AgentLog;
+
+  constructor(topology: Topology, self: AgentId, log: AgentLog) {
+    this.self = self;
+    this.teachers = inNeighbours(topology, self);
+    this.readers = outNeighbours(topology, self);
+    this.log = log;
+  }
+
+  /** Who is who: peer ids and addresses of the other agents. Only these may connect. */
+  setPeers(peers: Record<AgentId, Peer>): void {
+    this.peers = { ...peers };
+    delete this.peers[this.self];
+    this.allowed = new Set(Object.values(this.peers).map((p) => p.peerId));
+  }
+
+  /** Peer ids the connection gater lets through. */
+  allowedPeers(): ReadonlySet<string> {
+    return this.allowed;
+  }
+
+  /** The agent behind a connected peer, when it is one that learns from this agent. */
+  readerOf(peerId: string): AgentId | undefined {
+    const agent = Object.values(this.peers).find((p) => p.peerId === peerId)?.agent;
+    return agent !== undefined && this.readers.includes(agent) ? agent : undefined;
+  }
+
+  /** Hooks for this agent's servers: the read permission rule and the traffic accounting. */
+  serverHooks(maxWaitMs: number): ServerHooks {
+    return {
+      reader: (peerId) => {
+        const reader = this.readerOf(peerId);
+        if (reader === undefined) this.log.warn(`refused to serve peer ${peerId}: not an agent that learns from ${this.self}`);
+        return reader;
+      },
+      onSent: (reader, bytes, round) => {
+        this.countSent(reader, bytes);
+        if (round !== undefined) this.lastServed[reader] = Math.max(this.lastServed[reader] ?? -1, round);
+      },
+      onError: (peerId, err) => this.log.warn(`serving ${peerId} failed: ${err.message}`),
+      maxWaitMs,
+    };
+  }
+
+  private countSent(agent: AgentId, bytes: number): void {
+    this.sent[agent] = (this.sent[agent] ?? 0) + bytes;
+  }
+
+  /** Bytes sent to each agent since the last call (requests and replies). */
+  takeSent(): Record<AgentId, number> {
+    const out = this.sent;
+    this.sent = {};
+    return out;
+  }
+
+  /** Readers with an address that have not yet been served `round`. */
+  unservedReaders(round: Round): AgentId[] {
+    return this.readers.filter((a) => this.peers[a] && (this.lastServed[a] ?? -1) < round);
+  }
+
+  /** Asks every in-neighbour at once; sorts answers, refusals and network failures apart. */
+  async fetchAll<T>(fetch: (peer: Peer) => Promise<FetchOutcome<T>>): Promise<FetchedFromAll<T>> {
+    let waitedMs = 0;
+    const out: FetchedFromAll<T> = { ok: [], skipped: [], rejected: [], received: {}, waitSeconds: 0 };
+    await Promise.all(
+      this.teachers.map(async (agent) => {
+        const peer = this.peers[agent];
+        if (!peer) {
+          out.skipped.push({ agent, reason: 'no address known for this neighbour' });
+          return;
+        }
+        try {
+          const got = await fetch(peer);
+          out.received[agent] = got.bytesReceived;
+          waitedMs = Math.max(waitedMs, got.waitedMs);
+          this.countSent(agent, got.bytesSent);
+          if (got.ok) out.ok.push({ agent, value: got.value });
+          else out.skipped.push({ agent, reason: `${got.status}: ${got.message}` });
+        } catch (err) {
+          if (err instanceof WireError) out.rejected.push({ agent, reason: `${err.reason}: ${err.message}` });
+          else if (err instanceof DeadlineError) out.skipped.push({ agent, reason: `timed out: ${err.message}` });
+          else out.skipped.push({ agent, reason: `unreachable: ${(err as Error).message}` });
+        }
+      }),
+    );
+    out.ok.sort((a, b) => this.teachers.indexOf(a.agent) - this.teachers.indexOf(b.agent));
+    out.waitSeconds = waitedMs / 1000;
+    return out;
+  }
+}
