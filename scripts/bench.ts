@@ -6,7 +6,7 @@
 // Usage: npm run bench [-- --skip-cluster]
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { buildRunConfig, type ExperimentOptions } from '../src/cluster/run-options.ts';
+import { buildRunConfig, experimentOptions, type ExperimentOptions } from '../src/cluster/run-options.ts';
 import { launchCluster } from '../src/cluster/launcher.ts';
 import { simulate } from '../src/cluster/simulate.ts';
 import { prepareExperimentData } from '../src/data/experiment-data.ts';
@@ -22,11 +22,7 @@ import { PROJECT_ROOT } from '../src/topology/load.ts';
 const { values } = parseArgs({ options: { 'skip-cluster': { type: 'boolean', default: false } } });
 const backend = formatBackend(await selectBackend());
 const out = join(PROJECT_ROOT, 'runs', 'bench', new Date().toISOString().replace(/[-:]/g, '').slice(0, 15));
-const defaults: ExperimentOptions = {
-  topology: 'topologies/ring-8.yaml', nodes: 'default', dataset: 'mnist', partition: 'skew:0.9:2', private: 1000, public: 5000,
-  rounds: 10, mode: 'mhd', encoding: 'f32', seed: 1, chunk: 500, evalEvery: 1, evalSamples: 0, fetchTimeout: 60, staleness: 1,
-  checkpointEvery: 5, embeddings: false,
-};
+const defaults: ExperimentOptions = experimentOptions();
 const rows: (string | number)[][] = [];
 const profile = loadProfile('default');
 const perStep = profile.batchPrivate + profile.batchPublic;

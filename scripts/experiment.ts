@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildRunConfig, type ExperimentOptions } from '../src/cluster/run-options.ts';
+import { buildRunConfig, experimentOptions, type ExperimentOptions } from '../src/cluster/run-options.ts';
 import { launchCluster } from '../src/cluster/launcher.ts';
 import { formatBackend, selectBackend } from '../src/model/backend.ts';
 import { buildRunReport } from '../src/report/build.ts';
@@ -16,25 +16,9 @@ interface RunSpec {
   options: Partial<ExperimentOptions>;
 }
 
-const BASE: ExperimentOptions = {
-  topology: 'topologies/ring-8.yaml',
-  nodes: 'default',
-  dataset: 'mnist',
-  partition: 'skew:0.9:2',
-  private: 1000,
-  public: 5000,
-  rounds: 20,
-  mode: 'mhd',
-  encoding: 'f32',
-  seed: 1,
-  chunk: 500,
-  evalEvery: 1,
-  evalSamples: 0,
-  fetchTimeout: 120,
-  staleness: 1,
-  checkpointEvery: 0,
-  embeddings: false,
-};
+// The project's defaults, with 20 rounds, a generous fetch timeout (every agent process shares 2 cores)
+// and no checkpoints.
+const BASE: ExperimentOptions = experimentOptions({ rounds: 20, fetchTimeout: 120, checkpointEvery: 0 });
 
 function mhdVariants(topology: string): RunSpec[] {
   const t = topology.replace(/^topologies\/|\.yaml$/g, '');

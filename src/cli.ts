@@ -4,17 +4,17 @@ import { Command, Option } from 'commander';
 import { prepareExperimentData } from './data/experiment-data.ts';
 import { formatTable, percent } from './text/table.ts';
 import { addExperimentOptions, buildRunConfig, defaultRunDir, int, type ExperimentOptions } from './cluster/run-options.ts';
-import { simulate, writeConfig } from './cluster/simulate.ts';
+import { simulate } from './cluster/simulate.ts';
 import { launchCluster } from './cluster/launcher.ts';
 import { createProgress } from './cluster/progress.ts';
 import { buildRunReport } from './report/build.ts';
 import { parsePeers, runNode } from './node/run-node.ts';
 import { loadOrCreateKey, peerIdString } from './network/identity.ts';
-import type { RunConfig } from './node/config.ts';
+import { readRunConfig, writeRunConfig, type RunConfig } from './node/config.ts';
 import { formatBackend, selectBackend } from './model/backend.ts';
 import { runningAgents } from './node/config.ts';
 import { formatHeads, formatSummary } from './report/summary.ts';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { loadTopology } from './topology/load.ts';
 import { describeTopology } from './topology/describe.ts';
 import { renderTopologySvg } from './topology/render-svg.ts';
@@ -50,20 +50,6 @@ program
     const rows = partition.histograms.map((h, a) => [`a${a}`, ...h, h.reduce((x, y) => x + y, 0)]);
     console.log(formatTable(header, rows));
   });
-
-function readConfigFile(file: string): RunConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`${file}: cannot read the run configuration`);
-  }
-  try {
-    return JSON.parse(text) as RunConfig;
-  } catch (err) {
-    throw new Error(`${file}: not a run configuration (${(err as Error).message})`);
-  }
-}
 
 /** Resolves the options, warns about the topology, picks the backend: the start of every run command. */
 async function prepareRun(opts: ExperimentOptions): Promise<{ config: RunConfig; runDir: string; backend: string }> {
@@ -147,11 +133,11 @@ addExperimentOptions(
     }
     if (!opts.agent) throw new Error("missing --agent: which agent of the topology this node is");
     const agent = opts.agent;
-    const config = opts.config ? readConfigFile(opts.config) : buildRunConfig(opts);
+    const config = opts.config ? readRunConfig(opts.config) : buildRunConfig(opts);
     const runDir = opts.out ?? defaultRunDir(config.topology.name, `${config.mode}-${agent}`);
     const launched = process.env.MHD_AGENT_PROCESS === '1';
     if (!launched) {
-      writeConfig(runDir, config);
+      writeRunConfig(runDir, config);
       console.log(`node ${agent}: run directory ${runDir}`);
     }
     const peers = launched && opts.peer.length === 0 ? undefined : parsePeers(opts.peer);

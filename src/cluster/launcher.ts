@@ -6,9 +6,8 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Peer } from '../network/round-protocol.ts';
-import { runningAgents, type RunConfig } from '../node/config.ts';
+import { runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
 import type { ToAgent, ToLauncher } from '../node/ipc.ts';
-import { writeConfig } from './simulate.ts';
 
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
 
@@ -46,7 +45,7 @@ export function agentFileTail(runDir: string, agent: string, name: 'log' | 'outp
 }
 
 export async function launchCluster(config: RunConfig, runDir: string, opts: ClusterOptions = {}): Promise<ClusterResult> {
-  writeConfig(runDir, config);
+  writeRunConfig(runDir, config);
   const started = performance.now();
   const ids = runningAgents(config);
   const children = new Map<string, ChildProcess>();

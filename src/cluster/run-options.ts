@@ -59,28 +59,56 @@ const bool = (name: string) => (raw: string) => {
   throw new InvalidArgumentError(`${name} must be true or false, got "${raw}"`);
 };
 
-export const DEFAULT_TOPOLOGY = 'topologies/ring-8.yaml';
+/**
+ * The experiment defaults: what `npm start` runs, and the base that the scripts and the tests override.
+ * The CLI's option defaults come from here, so there is one place to change them.
+ */
+export const EXPERIMENT_DEFAULTS = Object.freeze({
+  topology: 'topologies/ring-8.yaml',
+  nodes: 'default',
+  dataset: 'mnist',
+  partition: 'skew:0.9:2',
+  private: 1000,
+  public: 5000,
+  rounds: 10,
+  mode: 'mhd',
+  encoding: 'f32',
+  seed: 1,
+  chunk: 500,
+  evalEvery: 1,
+  evalSamples: 0,
+  fetchTimeout: 60,
+  staleness: 1,
+  checkpointEvery: 5,
+  embeddings: false,
+} satisfies ExperimentOptions);
+
+/** Full options: the defaults with `over` on top. */
+export function experimentOptions(over: Partial<ExperimentOptions> = {}): ExperimentOptions {
+  return { ...EXPERIMENT_DEFAULTS, ...over };
+}
 
 export function addExperimentOptions(cmd: Command): Command {
+  const D = EXPERIMENT_DEFAULTS;
   return cmd
-    .addOption(new Option('--topology <file>', 'topology file (YAML or JSON)').default(DEFAULT_TOPOLOGY))
-    .addOption(new Option('--nodes <profile>', 'agent profile (nodes/<profile>.yaml or a path) for agents the topology does not give one').default('default'))
-    .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist or idx:DIR').default('mnist'))
-    .addOption(new Option('--partition <spec>', 'iid | skew:S:C | dirichlet:ALPHA | shards:K').default('skew:0.9:2'))
-    .addOption(new Option('--private <n>', 'private samples per agent').default(1000).argParser(int('--private', 1)))
-    .addOption(new Option('--public <n>', 'public (unlabelled) samples').default(5000).argParser(int('--public', 1)))
-    .addOption(new Option('--rounds <r>', 'rounds').default(10).argParser(int('--rounds', 1)))
-    .addOption(new Option('--mode <mode>', 'mhd, or a baseline: isolated | gossip | central').choices(MODES as unknown as string[]).default('mhd'))
-    .addOption(new Option('--encoding <enc>', 'prediction encoding on the wire').choices(ENCODINGS as unknown as string[]).default('f32'))
-    .addOption(new Option('--seed <s>', 'seed of data, models and chunks').default(1).argParser(int('--seed', 0)))
+    .addOption(new Option('--topology <file>', 'topology file (YAML or JSON)').default(D.topology))
+    .addOption(new Option('--nodes <profile>', 'agent profile (nodes/<profile>.yaml or a path) for agents the topology does not give one').default(D.nodes))
+    .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist or idx:DIR').default(D.dataset))
+    .addOption(new Option('--partition <spec>', 'iid | skew:S:C | dirichlet:ALPHA | shards:K').default(D.partition))
+    .addOption(new Option('--private <n>', 'private samples per agent').default(D.private).argParser(int('--private', 1)))
+    .addOption(new Option('--public <n>', 'public (unlabelled) samples').default(D.public).argParser(int('--public', 1)))
+    .addOption(new Option('--rounds <r>', 'rounds').default(D.rounds).argParser(int('--rounds', 1)))
+    .addOption(new Option('--mode <mode>', 'mhd, or a baseline: isolated | gossip | central').choices(MODES as unknown as string[]).default(D.mode))
+    .addOption(new Option('--encoding <enc>', 'prediction encoding on the wire').choices(ENCODINGS as unknown as string[]).default(D.encoding))
+    .addOption(new Option('--seed <s>', 'seed of data, models and chunks').default(D.seed).argParser(int('--seed', 0)))
     .addOption(new Option('--out <dir>', 'run directory (default runs/<time>-<topology>-<mode>)'))
-    .addOption(new Option('--chunk <n>', 'public samples per round (the chunk predictions are exchanged on)').default(500).argParser(int('--chunk', 1)))
-    .addOption(new Option('--eval-every <e>', 'evaluate every E rounds (and after the last)').default(1).argParser(int('--eval-every', 1)))
-    .addOption(new Option('--eval-samples <n>', 'test samples per evaluation (0: the whole test split)').default(0).argParser(int('--eval-samples', 0)))
-    .addOption(new Option('--fetch-timeout <s>', "seconds to wait for a neighbour's round before skipping it").default(60).argParser(num('--fetch-timeout', 0.1)))
-    .addOption(new Option('--staleness <k>', 'accept neighbour predictions up to k rounds old').default(1).argParser(int('--staleness', 0)))
-    .addOption(new Option('--checkpoint-every <n>', 'checkpoint every N rounds (0: never)').default(5).argParser(int('--checkpoint-every', 0)))
-    .addOption(new Option('--embeddings', 'also exchange embeddings (distilled with the profile weight nuEmb)').default(false))
+    .addOption(new Option('--chunk <n>', 'public samples per round (the chunk predictions are exchanged on)').default(D.chunk).argParser(int('--chunk', 1)))
+    .addOption(new Option('--eval-every <e>', 'evaluate every E rounds (and after the last)').default(D.evalEvery).argParser(int('--eval-every', 1)))
+    .addOption(new Option('--eval-samples <n>', 'test samples per evaluation (0: the whole test split)').default(D.evalSamples).argParser(int('--eval-samples', 0)))
+    .addOption(new Option('--fetch-timeout <s>', "seconds to wait for a neighbour's round before skipping it").default(D.fetchTimeout).argParser(num('--fetch-timeout', 0.1)))
+    .addOption(new Option('--staleness <k>', 'accept neighbour predictions up to k rounds old').default(D.staleness).argParser(int('--staleness', 0)))
+    .addOption(new Option('--checkpoint-every <n>', 'checkpoint every N rounds (0: never)').default(D.checkpointEvery).argParser(int('--checkpoint-every', 0)))
+    .addOption(new Option('--embeddings', 'also exchange embeddings (distilled with the profile weight nuEmb)').default(D.embeddings))
     .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend: node | wasm | cpu (or MHD_BACKEND)'))
     .addOption(new Option('--aux-heads <m>', 'override: auxiliary heads').argParser(int('--aux-heads', 0)))
     .addOption(new Option('--nu0 <x>', "override: weight of the main head's distillation").argParser(num('--nu0', 0)))

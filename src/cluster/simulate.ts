@@ -1,10 +1,10 @@
 // All agents in one process, each a real libp2p node on loopback TCP (or in-memory in tests), running
 // the same Agent code as the multi-process cluster.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../node/agent.ts';
 import type { AgentOutcome, RoundRecord } from '../node/records.ts';
-import { runningAgents, type RunConfig } from '../node/config.ts';
+import { runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
 import type { TransportKind } from '../network/host.ts';
 import type { Peer } from '../network/round-protocol.ts';
 import { buildRunReport } from '../report/build.ts';
@@ -18,13 +18,8 @@ export interface SimulationOptions {
   stopAfter?: Record<string, number>;
 }
 
-export function writeConfig(runDir: string, config: RunConfig): void {
-  mkdirSync(runDir, { recursive: true });
-  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-}
-
 export async function simulate(config: RunConfig, runDir: string, opts: SimulationOptions = {}): Promise<Summary> {
-  writeConfig(runDir, config);
+  writeRunConfig(runDir, config);
   const transport = opts.transport ?? 'tcp';
   const started = performance.now();
   const ids = runningAgents(config);

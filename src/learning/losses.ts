@@ -1,4 +1,4 @@
-// Loss terms of DESIGN.md section 1, as tensor functions for use inside a gradient scope.
+// Loss terms of the method (docs/DESIGN.md, "The method"), as tensor functions for use inside a gradient scope.
 import { tf } from '../model/backend.ts';
 
 const EPS = 1e-8;

@@ -1,4 +1,4 @@
-// Accuracy maths of DESIGN.md section 2, on plain arrays so it is testable without tensors.
+// Accuracy maths (docs/DESIGN.md, "Metrics"), on plain arrays so it is testable without tensors.
 
 export interface ClassAccuracy {
   /** Correct predictions per true class. */

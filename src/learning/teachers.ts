@@ -1,4 +1,4 @@
-// Teacher selection (DESIGN.md section 1): pure functions over row-major `samples x classes` arrays.
+// Teacher selection (docs/DESIGN.md, "The method"): pure functions over row-major `samples x classes` arrays.
 import { headProbs, type PredictionBatch } from './types.ts';
 
 export const TEACHER_RULES = ['most-confident', 'mean', 'confidence-weighted'] as const;

@@ -1,10 +1,13 @@
 // The resolved configuration of a run: everything an agent needs, written to the run's config.json so
 // that a run can be understood (and repeated) from its directory alone. One type for every mode and
 // every launcher (simulate, cluster, node).
-import type { Encoding } from '../network/codec.ts';
-import type { Topology } from '../topology/types.ts';
-import type { AgentId } from '../topology/types.ts';
-import type { Profile } from '../learning/profile.ts';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { profileSchema, type Profile } from '../learning/profile.ts';
+import { ENCODINGS, type Encoding } from '../network/codec.ts';
+import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
+import type { AgentId, Topology } from '../topology/types.ts';
 
 export const MODES = ['mhd', 'isolated', 'gossip', 'central'] as const;
 export type Mode = (typeof MODES)[number];
@@ -45,4 +48,63 @@ export interface RunConfig {
 /** The agents that actually run: the topology's, or the one central learner. */
 export function runningAgents(c: RunConfig): AgentId[] {
   return c.mode === 'central' ? [CENTRAL_AGENT] : [...c.topology.agents];
+}
+
+const count = z.number().int().min(0);
+const topologySchema = z
+  .object({
+    name: z.string(),
+    source: z.string(),
+    agents: z.array(z.string().min(1)).min(1),
+    directed: z.boolean(),
+    edges: z.array(z.object({ from: z.string(), to: z.string() }).strict()),
+    profiles: z.record(z.string(), z.string()),
+    generator: z.object({ graph: z.string(), params: z.record(z.string(), z.number()) }).strict().optional(),
+    warnings: z.array(z.string()),
+  })
+  .strict();
+
+const runConfigSchema = z
+  .object({
+    name: z.string(),
+    mode: z.enum(MODES),
+    dataset: z.string().min(1),
+    partition: z.string().min(1),
+    privatePerAgent: count.min(1),
+    publicSize: count.min(1),
+    seed: count,
+    rounds: count.min(1),
+    chunkSize: count.min(1),
+    evalEvery: count.min(1),
+    evalSamples: count,
+    encoding: z.enum(ENCODINGS),
+    embeddings: z.boolean(),
+    fetchTimeoutMs: count,
+    staleness: count,
+    checkpointEvery: count,
+    lingerMs: count,
+    backend: z.string().optional(),
+    topology: topologySchema,
+    profiles: z.record(z.string(), z.object({ name: z.string(), profile: profileSchema }).strict()),
+  })
+  .strict();
+
+/** Reads a run's config.json back, checking every field: a hand-edited or damaged file is a ConfigError. */
+export function readRunConfig(file: string): RunConfig {
+  if (!existsSync(file)) throw new ConfigError(file, undefined, 'no such run configuration');
+  const src = readConfigText(readFileSync(file, 'utf8'), file);
+  const config = parseWith(runConfigSchema, src);
+  const known = new Set(config.topology.agents);
+  config.topology.edges.forEach((e, i) => {
+    for (const a of [e.from, e.to]) if (!known.has(a)) src.fail(['topology', 'edges', i], `edge ${i + 1} names unknown agent "${a}"`);
+  });
+  for (const a of runningAgents(config)) if (!config.profiles[a]) src.fail(['profiles'], `no profile for agent "${a}"`);
+  if (config.chunkSize > config.publicSize) src.fail(['chunkSize'], `chunk of ${config.chunkSize} is larger than the public set (${config.publicSize})`);
+  return config;
+}
+
+/** Writes `runDir/config.json`. */
+export function writeRunConfig(runDir: string, config: RunConfig): void {
+  mkdirSync(runDir, { recursive: true });
+  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
 }

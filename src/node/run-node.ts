@@ -23,7 +23,7 @@ function tell(msg: ToLauncher): void {
   process.send?.(msg);
 }
 
-export async function runNode(o: NodeOptions): Promise<number> {
+export async function runNode(o: NodeOptions): Promise<void> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   // Ctrl-C reaches every process of the terminal's group: each agent stops between rounds and leaves
@@ -63,7 +63,6 @@ export async function runNode(o: NodeOptions): Promise<number> {
     agent.setPeers(peers);
     const outcome = await agent.run(stop.signal);
     tell({ type: 'done', agent: agent.id, outcome });
-    return 0;
   } finally {
     await agent.stop();
     process.off('SIGINT', onSignal);

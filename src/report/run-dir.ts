@@ -1,9 +1,9 @@
-// Reading a run directory (DESIGN.md section 7) back: config.json and each agent's metrics.jsonl. Lines
+// Reading a run directory (docs/DESIGN.md, "Run directory") back: config.json and each agent's metrics.jsonl. Lines
 // that do not parse (a process killed mid-write) are skipped, so partial runs stay readable.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoundRecord } from '../node/records.ts';
-import type { RunConfig } from '../node/config.ts';
+import { readRunConfig, type RunConfig } from '../node/config.ts';
 import type { AgentId } from '../topology/types.ts';
 
 export interface AgentRun {
@@ -25,7 +25,7 @@ export interface RunData {
 export function readRun(dir: string): RunData {
   const configFile = join(dir, 'config.json');
   if (!existsSync(configFile)) throw new Error(`${dir}: not a run directory (no config.json)`);
-  const config = JSON.parse(readFileSync(configFile, 'utf8')) as RunConfig;
+  const config = readRunConfig(configFile);
   const agentsDir = join(dir, 'agents');
   const ids = existsSync(agentsDir) ? readdirSync(agentsDir).filter((d) => existsSync(join(agentsDir, d, 'metrics.jsonl'))) : [];
   const agents = ids.map((id): AgentRun => {

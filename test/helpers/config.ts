@@ -2,7 +2,7 @@
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRunConfig, type ExperimentOptions } from '../../src/cluster/run-options.ts';
+import { buildRunConfig, experimentOptions, type ExperimentOptions } from '../../src/cluster/run-options.ts';
 import type { RunConfig } from '../../src/node/config.ts';
 
 export function tempDir(prefix = 'mhd-test-'): string {
@@ -16,30 +16,22 @@ export function topologyFile(yaml: string): string {
   return file;
 }
 
+/** The experiment defaults, shrunk to tiny data, a few steps and short timeouts. */
 export function tinyOptions(over: Partial<ExperimentOptions> = {}): ExperimentOptions {
-  return {
-    topology: 'topologies/ring-8.yaml',
+  return experimentOptions({
     nodes: 'small',
-    dataset: 'mnist',
-    partition: 'skew:0.9:2',
     private: 100,
     public: 400,
     rounds: 3,
-    mode: 'mhd',
-    encoding: 'f32',
-    seed: 1,
     chunk: 100,
-    evalEvery: 1,
     evalSamples: 300,
     fetchTimeout: 5,
-    staleness: 1,
     checkpointEvery: 0,
-    embeddings: false,
     backend: 'wasm',
     steps: 3,
     auxHeads: 3,
     ...over,
-  };
+  });
 }
 
 export function tinyConfig(over: Partial<ExperimentOptions> = {}): RunConfig {
