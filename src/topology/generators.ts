@@ -13,6 +13,7 @@ export interface GeneratorDef {
 }
 
 export class GeneratorParamError extends Error {
+  override name = 'GeneratorParamError';
   readonly param: string;
   constructor(param: string, message: string) {
     super(message);
