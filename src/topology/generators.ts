@@ -116,7 +116,9 @@ export const GENERATORS: Readonly<Record<string, GeneratorDef>> = {
       if ((n * d) % 2 !== 0) throw new GeneratorParamError('d', `random-regular needs agents x d even, got ${n} x ${d}`);
       const rng = createRng(seed);
       // Pairing model with restarts: shuffle the stubs and pair them; retry on self-loops or repeats.
-      for (let attempt = 0; attempt < 1000; attempt++) {
+      // Its success rate falls like exp(-d^2/4), so past a few tries the stubs are paired one pair at
+      // a time, each drawn among the pairs still allowed (which works for any n and d < n / 2).
+      for (let attempt = 0; attempt < 100; attempt++) {
         const stubs = shuffleInPlace(range(n).flatMap((i) => new Array<number>(d).fill(i)), rng);
         const out: Pair[] = [];
         const seen = new Set<string>();
@@ -129,6 +131,10 @@ export const GENERATORS: Readonly<Record<string, GeneratorDef>> = {
           out.push([a, b]);
         }
         if (ok) return out;
+      }
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const out = pairStubsOneByOne(n, d, rng);
+        if (out) return out;
       }
       throw new GeneratorParamError('d', `could not draw a simple ${d}-regular graph on ${n} agents`);
     },
@@ -169,6 +175,32 @@ export const GENERATORS: Readonly<Record<string, GeneratorDef>> = {
     },
   },
 };
+
+/** One random allowed pair at a time; undefined when the last stubs can only form a bad pair. */
+function pairStubsOneByOne(n: number, d: number, rng: ReturnType<typeof createRng>): Pair[] | undefined {
+  const stubs = range(n).flatMap((i) => new Array<number>(d).fill(i));
+  const seen = new Set<string>();
+  const out: Pair[] = [];
+  while (stubs.length > 0) {
+    let paired = false;
+    for (let tries = 0; tries < 100 && !paired; tries++) {
+      const i = rng.int(stubs.length);
+      const j = rng.int(stubs.length);
+      const [a, b] = pair(stubs[i], stubs[j]);
+      if (i === j || a === b || seen.has(`${a},${b}`)) continue;
+      seen.add(`${a},${b}`);
+      out.push([a, b]);
+      // Remove both stubs, the later index first so the earlier stays valid.
+      for (const k of [Math.max(i, j), Math.min(i, j)]) {
+        stubs[k] = stubs[stubs.length - 1];
+        stubs.pop();
+      }
+      paired = true;
+    }
+    if (!paired) return undefined;
+  }
+  return out;
+}
 
 export function generatorNames(): string[] {
   return Object.keys(GENERATORS);

@@ -1,16 +1,23 @@
-// A self-contained SVG drawing of a topology: agents on a circle (on the grid for grid graphs), learning
-// edges as lines (arrows when directed), agents optionally coloured by a value in [0, 1].
+// A self-contained SVG drawing of a topology, legible from 2 to 1,000 agents: agents on a circle (on
+// the grid for grid graphs, one circle per island for islands), learning edges as lines (arrows when
+// directed), agents optionally coloured by a value in [0, 1]. Past a few dozen agents the labels give
+// way to tooltips and the drawing grows, so that the structure stays visible.
 import { escapeXml } from '../text/xml.ts';
 import type { AgentId, Topology } from './types.ts';
 
 export interface RenderOptions {
   /**
-   * Per-agent value in [0, 1] (e.g. shared accuracy), drawn as a label and a fill from red (the lowest
-   * value) to green (the highest): the scale spans the values' range so that close values still differ.
+   * Per-agent value in [0, 1] (e.g. shared accuracy), drawn as a fill from red (the lowest value) to
+   * green (the highest), and as a label while agents are few: the scale spans the values' range so that
+   * close values still differ.
    */
   values?: Readonly<Record<AgentId, number>>;
+  /** Width of the drawing; by default it grows with the number of agents. */
   size?: number;
 }
+
+/** Agents up to which every agent is labelled with its name (and value). */
+const LABELLED_AGENTS = 64;
 
 /** Red (0) through amber to green (1). */
 export function valueColour(v: number): string {
@@ -19,61 +26,83 @@ export function valueColour(v: number): string {
   return `hsl(${hue}, 70%, 55%)`;
 }
 
-function layout(t: Topology, size: number): Map<AgentId, [number, number]> {
-  const pos = new Map<AgentId, [number, number]>();
-  const margin = 50;
-  if (t.generator?.graph === 'grid') {
-    const { rows, cols } = t.generator.params;
-    const step = (size - 2 * margin) / Math.max(rows - 1, cols - 1, 1);
-    t.agents.forEach((a, i) => pos.set(a, [margin + (i % cols) * step, margin + Math.floor(i / cols) * step]));
-    return pos;
-  }
-  const r = size / 2 - margin;
-  t.agents.forEach((a, i) => {
-    const angle = (2 * Math.PI * i) / t.agents.length - Math.PI / 2;
-    pos.set(a, [size / 2 + r * Math.cos(angle), size / 2 + r * Math.sin(angle)]);
+type Point = [number, number];
+
+function onCircle(count: number, centre: Point, r: number): Point[] {
+  return Array.from({ length: count }, (_, i) => {
+    const angle = (2 * Math.PI * i) / count - Math.PI / 2;
+    return [centre[0] + r * Math.cos(angle), centre[1] + r * Math.sin(angle)];
   });
-  return pos;
+}
+
+function layout(t: Topology, size: number, margin: number): Point[] {
+  const n = t.agents.length;
+  const g = t.generator;
+  if (g?.graph === 'grid') {
+    const { rows, cols } = g.params;
+    const step = (size - 2 * margin) / Math.max(rows - 1, cols - 1, 1);
+    return t.agents.map((_, i) => [margin + (i % cols) * step, margin + Math.floor(i / cols) * step]);
+  }
+  const centre: Point = [size / 2, size / 2];
+  const r = size / 2 - margin;
+  if (g?.graph === 'islands' && g.params.groups > 1) {
+    // Each island on a small circle; the islands on a large one, in order, so bridges are short.
+    const { groups, size: members } = g.params;
+    const islandR = Math.min(r * Math.sin(Math.PI / groups) * 0.8, r / 2.5);
+    const centres = onCircle(groups, centre, r - islandR);
+    return t.agents.map((_, i) => onCircle(members, centres[Math.floor(i / members)], islandR)[i % members]);
+  }
+  return onCircle(n, centre, r);
 }
 
 export function renderTopologySvg(t: Topology, opts: RenderOptions = {}): string {
-  const size = opts.size ?? 420;
-  const pos = layout(t, size);
-  const nodeR = Math.max(8, Math.min(18, 160 / t.agents.length));
+  const n = t.agents.length;
+  const size = opts.size ?? Math.round(Math.min(1400, Math.max(420, 60 * Math.sqrt(n))));
+  const labelled = n <= LABELLED_AGENTS;
+  const nodeR = labelled ? Math.max(8, Math.min(18, 160 / n)) : Math.max(2, Math.min(7, (Math.PI * size) / n / 3));
+  const margin = labelled ? 50 : 20;
+  const pts = layout(t, size, margin);
+  const at = new Map(t.agents.map((a, i) => [a, pts[i]]));
   const vs = Object.values(opts.values ?? {});
   const lo = Math.min(...vs);
   const hi = Math.max(...vs);
   const scaled = (v: number) => (hi - lo > 1e-9 ? (v - lo) / (hi - lo) : 1);
+  // Many edges become a translucent web: its density is the picture.
+  const edgeStyle = t.edges.length > 2 * n && !labelled ? 'stroke="#777" stroke-opacity="0.25" stroke-width="0.6"' : `stroke="#999" stroke-width="${labelled ? 1.5 : 0.8}"`;
+  const f = (x: number) => x.toFixed(1);
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size + 24}" width="${size}" height="${size + 24}" font-family="sans-serif">`);
   parts.push(`<title>${escapeXml(t.name)}</title>`);
   if (t.directed) {
     parts.push('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker></defs>');
   }
+  const segments: string[] = [];
   for (const e of t.edges) {
-    const [x1, y1] = pos.get(e.from)!;
-    const [x2, y2] = pos.get(e.to)!;
+    const [x1, y1] = at.get(e.from)!;
+    const [x2, y2] = at.get(e.to)!;
     // Shorten the line to the circle's edge so that arrowheads stay visible.
     const len = Math.hypot(x2 - x1, y2 - y1) || 1;
-    const ux = (x2 - x1) / len;
-    const uy = (y2 - y1) / len;
-    const marker = t.directed ? ' marker-end="url(#arrow)"' : '';
-    parts.push(
-      `<line x1="${(x1 + ux * nodeR).toFixed(1)}" y1="${(y1 + uy * nodeR).toFixed(1)}" x2="${(x2 - ux * nodeR).toFixed(1)}" y2="${(y2 - uy * nodeR).toFixed(1)}" stroke="#999" stroke-width="1.5"${marker}/>`,
-    );
+    const [ux, uy] = [(x2 - x1) / len, (y2 - y1) / len];
+    const [a, b, c, d] = [x1 + ux * nodeR, y1 + uy * nodeR, x2 - ux * nodeR, y2 - uy * nodeR];
+    if (t.directed) parts.push(`<line x1="${f(a)}" y1="${f(b)}" x2="${f(c)}" y2="${f(d)}" ${edgeStyle} marker-end="url(#arrow)"/>`);
+    else segments.push(`M${f(a)} ${f(b)}L${f(c)} ${f(d)}`);
   }
-  for (const a of t.agents) {
-    const [x, y] = pos.get(a)!;
+  // Undirected edges as one path: a complete graph of 1,000 agents stays a file a browser can open.
+  if (segments.length > 0) parts.push(`<path class="edges" fill="none" ${edgeStyle} d="${segments.join('')}"/>`);
+  t.agents.forEach((a, i) => {
+    const [x, y] = pts[i];
     const v = opts.values?.[a];
     const fill = v === undefined ? '#8ab4f8' : valueColour(scaled(v));
     const tip = v === undefined ? a : `${a}: ${(100 * v).toFixed(1)}%`;
-    parts.push(`<g><title>${escapeXml(tip)}</title><circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="${nodeR}" fill="${fill}" stroke="#333"/>`);
-    parts.push(`<text x="${x.toFixed(1)}" y="${(y + 4).toFixed(1)}" text-anchor="middle" font-size="${Math.round(nodeR * 0.8)}">${escapeXml(a)}</text></g>`);
-    if (v !== undefined) {
-      parts.push(`<text x="${x.toFixed(1)}" y="${(y + nodeR + 12).toFixed(1)}" text-anchor="middle" font-size="10">${(100 * v).toFixed(1)}%</text>`);
+    parts.push(`<g><title>${escapeXml(tip)}</title><circle cx="${f(x)}" cy="${f(y)}" r="${f(nodeR)}" fill="${fill}" stroke="#333" stroke-width="${labelled ? 1 : 0.5}"/>`);
+    if (labelled) {
+      parts.push(`<text x="${f(x)}" y="${f(y + 4)}" text-anchor="middle" font-size="${Math.round(nodeR * 0.8)}">${escapeXml(a)}</text>`);
+      if (v !== undefined) parts.push(`<text x="${f(x)}" y="${f(y + nodeR + 12)}" text-anchor="middle" font-size="10">${(100 * v).toFixed(1)}%</text>`);
     }
-  }
-  parts.push(`<text x="${size / 2}" y="${size + 16}" text-anchor="middle" font-size="13">${escapeXml(t.name)}</text>`);
+    parts.push('</g>');
+  });
+  const caption = labelled ? t.name : `${t.name}: ${n} agents, ${t.edges.length} edges (hover an agent for its name)`;
+  parts.push(`<text x="${size / 2}" y="${size + 16}" text-anchor="middle" font-size="13">${escapeXml(caption)}</text>`);
   parts.push('</svg>');
   return parts.join('\n');
 }

@@ -24,14 +24,44 @@ export interface Topology {
   readonly warnings: readonly string[];
 }
 
-function neighbours(t: Topology, agent: AgentId, direction: 'in' | 'out'): AgentId[] {
-  const set = new Set<AgentId>();
+/** Every agent's in- and out-neighbours as agent indices, ascending. */
+export interface Adjacency {
+  readonly index: ReadonlyMap<AgentId, number>;
+  readonly ins: readonly (readonly number[])[];
+  readonly outs: readonly (readonly number[])[];
+}
+
+// Built once per topology object: graphs of a thousand agents ask for every agent's neighbours.
+const adjacencyCache = new WeakMap<Topology, Adjacency>();
+
+export function adjacency(t: Topology): Adjacency {
+  let adj = adjacencyCache.get(t);
+  if (adj) return adj;
+  const index = new Map(t.agents.map((a, i) => [a, i]));
+  const ins = t.agents.map(() => new Set<number>());
+  const outs = t.agents.map(() => new Set<number>());
   for (const e of t.edges) {
-    const [near, far] = direction === 'in' ? [e.to, e.from] : [e.from, e.to];
-    if (near === agent) set.add(far);
-    if (!t.directed && far === agent) set.add(near);
+    const from = index.get(e.from);
+    const to = index.get(e.to);
+    if (from === undefined || to === undefined) continue;
+    ins[to].add(from);
+    outs[from].add(to);
+    if (!t.directed) {
+      ins[from].add(to);
+      outs[to].add(from);
+    }
   }
-  return t.agents.filter((a) => set.has(a));
+  const sorted = (sets: Set<number>[]) => sets.map((s) => [...s].sort((x, y) => x - y));
+  adj = { index, ins: sorted(ins), outs: sorted(outs) };
+  adjacencyCache.set(t, adj);
+  return adj;
+}
+
+function neighbours(t: Topology, agent: AgentId, direction: 'in' | 'out'): AgentId[] {
+  const adj = adjacency(t);
+  const i = adj.index.get(agent);
+  if (i === undefined) return [];
+  return (direction === 'in' ? adj.ins : adj.outs)[i].map((j) => t.agents[j]);
 }
 
 /** Agents `agent` learns from, in agent order. */

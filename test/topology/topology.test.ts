@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { graphFacts } from '../../src/topology/facts.ts';
+import { describeTopology } from '../../src/topology/describe.ts';
 import { loadTopology, parseTopology } from '../../src/topology/load.ts';
 import { renderTopologySvg } from '../../src/topology/render-svg.ts';
 import { inNeighbours } from '../../src/topology/types.ts';
@@ -111,12 +112,41 @@ describe('errors name the file, the line and the problem', () => {
 });
 
 describe('drawing and the CLI', () => {
-  it('the SVG has one circle per agent and one line per edge', () => {
+  const segments = (svg: string) => (/<path class="edges"[^>]* d="([^"]*)"/.exec(svg)?.[1].match(/M/g) ?? []).length;
+
+  it('the SVG has one circle per agent and one segment per edge', () => {
     const t = loadTopology('topologies/grid-3x3.yaml');
     const svg = renderTopologySvg(t, { values: { a0: 0.5 } });
     expect(svg.match(/<circle/g)).toHaveLength(9);
-    expect(svg.match(/<line/g)).toHaveLength(12);
+    expect(segments(svg)).toBe(12);
     expect(svg).toContain('50.0%');
+    expect(svg).toContain('>a4</text>');
+  });
+
+  it('directed edges are arrows', () => {
+    const t = parseTopology('agents: [a, b, c]\ndirected: true\nedges: [[a, b], [b, c]]\n', 'd.yaml');
+    expect(renderTopologySvg(t).match(/<line [^>]*marker-end="url\(#arrow\)"/g)).toHaveLength(2);
+  });
+
+  it('256 agents: every agent and edge drawn, names as tooltips instead of labels, the drawing grows', () => {
+    const t = parseTopology('agents: 256\ngraph: small-world\n', 'sw.yaml');
+    const svg = renderTopologySvg(t);
+    expect(svg.match(/<circle/g)).toHaveLength(256);
+    expect(segments(svg)).toBe(t.edges.length);
+    expect(svg).toContain('<title>a255</title>');
+    expect(svg).not.toContain('>a255</text>');
+    expect(Number(/width="(\d+)"/.exec(svg)![1])).toBeGreaterThan(900);
+  });
+
+  it('islands are drawn as separate circles', () => {
+    const t = parseTopology('graph: islands\nparams: { groups: 4, size: 32 }\n', 'isl.yaml');
+    const svg = renderTopologySvg(t);
+    const xy = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const centre = (k: number) => xy.slice(32 * k, 32 * k + 32).reduce((a, p) => [a[0] + p[0] / 32, a[1] + p[1] / 32], [0, 0]);
+    // The islands' centres are far apart compared with an island's own radius.
+    const [c0, c1] = [centre(0), centre(1)];
+    const islandR = Math.hypot(xy[0][0] - c0[0], xy[0][1] - c0[1]);
+    expect(Math.hypot(c0[0] - c1[0], c0[1] - c1[1])).toBeGreaterThan(2 * islandR);
   });
 
   it('topology show succeeds on every shipped file and fails with the message on a bad one', () => {
@@ -130,4 +160,40 @@ describe('drawing and the CLI', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/bad-topology.yaml:5: unknown agent "a9"/);
   });
+});
+
+describe('a thousand agents', () => {
+  const specs: [string, string][] = [
+    ['complete', 'agents: 1000\ngraph: complete\n'],
+    ['ring', 'agents: 1000\ngraph: ring\n'],
+    ['line', 'agents: 1000\ngraph: line\n'],
+    ['star', 'agents: 1000\ngraph: star\n'],
+    ['grid', 'graph: grid\nparams: { rows: 25, cols: 40 }\n'],
+    ['islands', 'graph: islands\nparams: { groups: 10, size: 100 }\n'],
+    ['random-regular', 'agents: 1000\ngraph: random-regular\n'],
+    ['random-regular, d = 40', 'agents: 1000\ngraph: random-regular\nparams: { d: 40 }\n'],
+    ['small-world', 'agents: 1000\ngraph: small-world\n'],
+    ['erdos-renyi', 'agents: 1000\ngraph: erdos-renyi\nparams: { p: 0.01 }\n'],
+  ];
+  const expected: Record<string, { edges?: number; diameter?: number; degree?: [number, number] }> = {
+    complete: { edges: 499_500, diameter: 1, degree: [999, 999] },
+    ring: { edges: 1000, diameter: 500, degree: [2, 2] },
+    line: { edges: 999, diameter: 999, degree: [1, 2] },
+    star: { edges: 999, diameter: 2, degree: [1, 999] },
+    grid: { edges: 25 * 39 + 40 * 24, diameter: 24 + 39, degree: [2, 4] },
+    'random-regular': { edges: 1500, degree: [3, 3] },
+    'random-regular, d = 40': { edges: 20_000, degree: [40, 40] },
+  };
+  for (const [what, text] of specs) {
+    it(what, () => {
+      const t = parseTopology(text, `${what}.yaml`);
+      expect(t.agents).toHaveLength(1000);
+      const f = graphFacts(t);
+      const want = expected[what];
+      if (want?.edges !== undefined) expect(f.edges).toBe(want.edges);
+      if (want?.diameter !== undefined) expect(f.diameter).toBe(want.diameter);
+      if (want?.degree) expect([f.degree.min, f.degree.max]).toEqual(want.degree);
+      expect(describeTopology(t).split('\n').length).toBeLessThan(40);
+    }, 30_000);
+  }
 });
