@@ -58,21 +58,41 @@ function hops(start: number, n: number, next: Bits[]): Int32Array {
   }
 }
 
+/** Hop counts by a plain queue: cheaper than bitsets when agents have few neighbours. */
+function hopsSparse(start: number, n: number, next: readonly (readonly number[])[]): Int32Array {
+  const dist = new Int32Array(n).fill(-1);
+  const queue = new Int32Array(n);
+  dist[start] = 0;
+  queue[0] = start;
+  for (let head = 0, tail = 1; head < tail; head++) {
+    const a = queue[head];
+    for (const b of next[a]) {
+      if (dist[b] >= 0) continue;
+      dist[b] = dist[a] + 1;
+      queue[tail++] = b;
+    }
+  }
+  return dist;
+}
+
 export function graphFacts(t: Topology): GraphFacts {
   const n = t.agents.length;
   const adj = adjacency(t);
-  const outs = bitsets(n, adj.outs);
-  const both = bitsets(n, adj.ins.map((ins, i) => [...ins, ...adj.outs[i]]));
+  const bothLists = adj.ins.map((ins, i) => [...new Set([...ins, ...adj.outs[i]])]);
+  // A queue visits every edge once per start; bitsets visit n/32 words per agent reached.
+  const dense = t.edges.length > (n * n) / 64;
+  const viaOuts = dense ? ((bits: Bits[]) => (a: number) => hops(a, n, bits))(bitsets(n, adj.outs)) : (a: number) => hopsSparse(a, n, adj.outs);
+  const viaBoth = dense ? ((bits: Bits[]) => (a: number) => hops(a, n, bits))(bitsets(n, bothLists)) : (a: number) => hopsSparse(a, n, bothLists);
   let components = 0;
   const assigned = new Uint8Array(n);
   for (let a = 0; a < n; a++) {
     if (assigned[a]) continue;
     components++;
-    hops(a, n, both).forEach((d, b) => d >= 0 && (assigned[b] = 1));
+    viaBoth(a).forEach((d, b) => d >= 0 && (assigned[b] = 1));
   }
   let diameter = 0;
   for (let a = 0; a < n && Number.isFinite(diameter); a++) {
-    for (const d of hops(a, n, outs)) diameter = d < 0 ? Number.POSITIVE_INFINITY : Math.max(diameter, d);
+    for (const d of viaOuts(a)) diameter = d < 0 ? Number.POSITIVE_INFINITY : Math.max(diameter, d);
   }
   const degrees = adj.ins.map((ins) => ins.length);
   return {
