@@ -5,6 +5,10 @@ export interface Series {
   label: string;
   points: [number, number][];
   emphasis?: boolean;
+  /** Drawn as a shaded band from `low` to `high` per x instead of a line: [x, low, high]. */
+  band?: [number, number, number][];
+  /** Fill of a band. */
+  colour?: string;
 }
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -31,6 +35,12 @@ export function lineChart(title: string, series: Series[], opts: { width?: numbe
   }
   parts.push(`<text x="${(m.l + w - m.r) / 2}" y="${h - 4}" text-anchor="middle">${escapeXml(opts.xLabel ?? 'round')}</text>`);
   series.forEach((s, i) => {
+    if (s.band && s.band.length > 0) {
+      const upper = s.band.map(([a, , hi]) => `${x(a).toFixed(1)},${y(hi).toFixed(1)}`);
+      const lower = s.band.map(([a, lo]) => `${x(a).toFixed(1)},${y(lo).toFixed(1)}`).reverse();
+      parts.push(`<polygon fill="${s.colour ?? '#1f77b4'}" fill-opacity="0.25" stroke="none" points="${[...upper, ...lower].join(' ')}"><title>${escapeXml(s.label)}</title></polygon>`);
+      return;
+    }
     if (s.points.length === 0) return;
     const colour = s.emphasis ? '#000' : PALETTE[i % PALETTE.length];
     const pts = s.points.map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ');
@@ -40,8 +50,24 @@ export function lineChart(title: string, series: Series[], opts: { width?: numbe
   return parts.join('');
 }
 
+const swatch = (colour: string, label: string, height = 3) =>
+  `<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;width:12px;height:${height}px;background:${colour};vertical-align:middle"></span> ${escapeXml(label)}</span>`;
+
+/** One entry per agent line, then the mean. */
 export function legend(labels: string[]): string {
-  return labels
-    .map((l, i) => `<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;width:12px;height:3px;background:${PALETTE[i % PALETTE.length]};vertical-align:middle"></span> ${escapeXml(l)}</span>`)
-    .join('') + '<span style="display:inline-block"><span style="display:inline-block;width:12px;height:3px;background:#000;vertical-align:middle"></span> mean</span>';
+  return labels.map((l, i) => swatch(PALETTE[i % PALETTE.length], l)).join('') + swatch('#000', 'mean');
+}
+
+/** The legend of a banded chart (many agents). */
+export function bandLegend(bands: { label: string; colour: string }[]): string {
+  return bands.map((b) => swatch(b.colour, b.label, 10)).join('') + swatch('#000', 'mean');
+}
+
+/** The `q` quantile (0..1) of `xs` by linear interpolation. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const at = q * (s.length - 1);
+  const lo = Math.floor(at);
+  return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (at - lo);
 }

@@ -3,10 +3,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderTopologySvg } from '../topology/render-svg.ts';
 import { CENTRAL_AGENT } from '../node/config.ts';
-import { legend, lineChart, type Series } from './charts.ts';
+import { bandLegend, legend, lineChart, quantile, type Series } from './charts.ts';
 import type { RunData } from './run-dir.ts';
 import { formatHeads, formatSummary, type Summary } from './summary.ts';
 import { escapeXml } from '../text/xml.ts';
+
+/** Past this many agents, a chart shows the spread over agents as bands instead of one line each. */
+export const MAX_AGENT_LINES = 16;
+
+const BANDS = [
+  { label: 'min to max', colour: '#9ecae1', low: 0, high: 1 },
+  { label: '10th to 90th percentile', colour: '#3182bd', low: 0.1, high: 0.9 },
+];
 
 function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy', head: number): Series[] {
   const series: Series[] = run.agents.map((a) => ({
@@ -14,11 +22,16 @@ function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy',
     points: a.rounds.filter((r) => r.eval && r.eval[key].length > head).map((r): [number, number] => [r.round + 1, r.eval![key][head]]),
   }));
   const rounds = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
-  const meanPts = rounds.map((r): [number, number] => {
-    const vals = series.flatMap((s) => s.points.filter((p) => p[0] === r).map((p) => p[1]));
-    return [r, vals.reduce((a, b) => a + b, 0) / vals.length];
-  });
-  return [...series, { label: 'mean', points: meanPts, emphasis: true }];
+  const valuesAt = rounds.map((r) => [r, series.flatMap((s) => s.points.filter((p) => p[0] === r).map((p) => p[1]))] as const);
+  const mean: Series = { label: 'mean', points: valuesAt.map(([r, vals]) => [r, vals.reduce((a, b) => a + b, 0) / vals.length]), emphasis: true };
+  if (series.length <= MAX_AGENT_LINES) return [...series, mean];
+  const bands = BANDS.map((b): Series => ({
+    label: b.label,
+    points: [],
+    colour: b.colour,
+    band: valuesAt.map(([r, vals]) => [r, quantile(vals, b.low), quantile(vals, b.high)]),
+  }));
+  return [...bands, mean];
 }
 
 export function renderReport(run: RunData, summary: Summary): string {
@@ -51,7 +64,7 @@ backend ${escapeXml(summary.backend)}, wall time ${summary.wallSeconds.toFixed(1
 private accuracy: per-class test accuracy weighted by the agent's own label distribution.</p>
 <div class="row"><div><h2>Summary</h2><pre>${escapeXml(formatSummary(summary))}</pre><h2>Every head</h2><pre>${escapeXml(formatHeads(summary))}</pre></div>
 <div><h2>Topology</h2><p>agents coloured by the final shared accuracy of their best head (red: lowest, green: highest)</p>${renderTopologySvg(c.topology, { values })}</div></div>
-<h2>Accuracy per round</h2><p>${legend(run.agents.map((a) => a.id))}</p>
+<h2>Accuracy per round</h2><p>${run.agents.length <= MAX_AGENT_LINES ? legend(run.agents.map((a) => a.id)) : `${run.agents.length} agents: ${bandLegend(BANDS)}`}</p>
 ${charts.join('\n')}
 <h2>Configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
 </body></html>
