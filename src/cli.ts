@@ -13,7 +13,7 @@ import { loadOrCreateKey, peerIdString } from './network/identity.ts';
 import { readRunConfig, writeRunConfig, type RunConfig } from './node/config.ts';
 import { formatBackend, selectBackend } from './model/backend.ts';
 import { runningAgents } from './node/config.ts';
-import { formatHeads, formatSummary } from './report/summary.ts';
+import { failedAgents, formatHeads, formatSummary } from './report/summary.ts';
 import { writeFileSync } from 'node:fs';
 import { loadTopology } from './topology/load.ts';
 import { describeTopology } from './topology/describe.ts';
@@ -50,6 +50,13 @@ program
     const rows = partition.histograms.map((h, a) => [`a${a}`, ...h, h.reduce((x, y) => x + y, 0)]);
     console.log(formatTable(header, rows));
   });
+
+/** Rebuilds a run's summary and report, saying which torn metrics lines were skipped. */
+function report(runDir: string): ReturnType<typeof buildRunReport> {
+  const built = buildRunReport(runDir);
+  for (const s of built.skipped) console.error(`warning: skipped a torn line: ${s}`);
+  return built;
+}
 
 /** Resolves the options, warns about the topology, picks the backend: the start of every run command. */
 async function prepareRun(opts: ExperimentOptions): Promise<{ config: RunConfig; runDir: string; backend: string }> {
@@ -101,13 +108,14 @@ addExperimentOptions(
   const result = await launchCluster(config, runDir, { signal: stop.signal, onEvent: (e) => progress.update(e) });
   progress.stop();
   process.off('SIGINT', onSigint);
-  const { summary, reportFile } = buildRunReport(runDir);
+  const { summary, reportFile } = report(runDir);
   console.log('');
   console.log(formatSummary(summary));
   console.log(`\nresults: ${runDir} (summary.json, summary.csv, agents/*/metrics.jsonl); report: ${reportFile}`);
-  const failed = Object.entries(result.failed);
+  // The agents' last word decides: one the launcher saw crash but that was restarted and finished is no failure.
+  const failed = failedAgents(summary);
   if (failed.length > 0) {
-    console.error(`\n${failed.length} agent(s) failed: ${failed.map(([a, why]) => `${a} (${why})`).join(', ')}`);
+    console.error(`\n${failed.length} agent(s) failed: ${failed.map((a) => `${a} (${result.failed[a] ?? 'no end record'})`).join(', ')}`);
     process.exitCode = 1;
   }
   if (result.interrupted) process.exitCode = 130;
@@ -143,7 +151,7 @@ addExperimentOptions(
     const peers = launched && opts.peer.length === 0 ? undefined : parsePeers(opts.peer);
     await runNode({ config, agent: agent, runDir, listen: [opts.listen], keyFile: opts.key, resume: opts.resume, peers, echoLog: !launched });
     if (!launched) {
-      const { summary } = buildRunReport(runDir);
+      const { summary } = report(runDir);
       console.log(formatHeads(summary));
     }
     // The IPC channel and libp2p's timers would keep the process alive; every file is written.
@@ -155,7 +163,7 @@ program
   .description('rebuild summary.json, summary.csv and report.html of a run directory and print the table')
   .argument('<run-dir>', 'a run directory (runs/...)')
   .action((dir: string) => {
-    const { summary, reportFile } = buildRunReport(dir);
+    const { summary, reportFile } = report(dir);
     console.log(formatSummary(summary));
     console.log('');
     console.log(formatHeads(summary));
