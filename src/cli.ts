@@ -8,13 +8,13 @@ import { simulate } from './cluster/simulate.ts';
 import { launchCluster } from './cluster/launcher.ts';
 import { createProgress } from './cluster/progress.ts';
 import { buildRunReport } from './report/build.ts';
-import { parsePeers, runNode } from './node/run-node.ts';
+import { parseListen, parsePeers, runNode, StartupError } from './node/run-node.ts';
 import { loadOrCreateKey, peerIdString } from './network/identity.ts';
-import { readRunConfig, writeRunConfig, type RunConfig } from './node/config.ts';
+import { loadRunData, readRunConfig, writeRunConfig, type RunConfig } from './node/config.ts';
 import { formatBackend, selectBackend } from './model/backend.ts';
 import { runningAgents } from './node/config.ts';
-import { formatHeads, formatSummary } from './report/summary.ts';
-import { writeFileSync } from 'node:fs';
+import { failedAgents, formatHeads, formatSummary } from './report/summary.ts';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { loadTopology } from './topology/load.ts';
 import { describeTopology } from './topology/describe.ts';
 import { renderTopologySvg } from './topology/render-svg.ts';
@@ -22,7 +22,6 @@ import { renderTopologySvg } from './topology/render-svg.ts';
 const program = new Command()
   .name('mhd')
   .description('Decentralized learning with multi-headed distillation: agents trade predictions on a public set over libp2p.')
-  .showHelpAfterError()
   .configureHelp({ sortSubcommands: false });
 
 program
@@ -51,9 +50,32 @@ program
     console.log(formatTable(header, rows));
   });
 
+/** Rebuilds a run's summary and report, saying which torn metrics lines were skipped. */
+function report(runDir: string): ReturnType<typeof buildRunReport> {
+  const built = buildRunReport(runDir);
+  for (const s of built.skipped) console.error(`warning: skipped a torn line: ${s}`);
+  return built;
+}
+
+/**
+ * Runs the start of a command that creates `runDir`: on a StartupError, whatever it created of the run
+ * directory is removed (a directory that was there before, e.g. for --resume, is left as it was).
+ */
+async function startingIn<T>(runDir: string, start: () => Promise<T>): Promise<T> {
+  const existed = existsSync(runDir);
+  try {
+    return await start();
+  } catch (err) {
+    if (err instanceof StartupError && !existed) rmSync(runDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
 /** Resolves the options, warns about the topology, picks the backend: the start of every run command. */
 async function prepareRun(opts: ExperimentOptions): Promise<{ config: RunConfig; runDir: string; backend: string }> {
   const config = buildRunConfig(opts);
+  // The data is loaded and split once here (memoised), so that bad data fails before anything is printed or written.
+  loadRunData(config);
   for (const w of config.topology.warnings) console.warn(`warning: ${w}`);
   const backend = formatBackend(await selectBackend(config.backend));
   return { config, runDir: opts.out ?? defaultRunDir(config.topology.name, config.mode), backend };
@@ -98,16 +120,18 @@ addExperimentOptions(
   };
   process.on('SIGINT', onSigint);
   const progress = createProgress(agents, config.rounds);
-  const result = await launchCluster(config, runDir, { signal: stop.signal, onEvent: (e) => progress.update(e) });
-  progress.stop();
+  const result = await startingIn(runDir, () => launchCluster(config, runDir, { signal: stop.signal, onEvent: (e) => progress.update(e) })).finally(() =>
+    progress.stop(),
+  );
   process.off('SIGINT', onSigint);
-  const { summary, reportFile } = buildRunReport(runDir);
+  const { summary, reportFile } = report(runDir);
   console.log('');
   console.log(formatSummary(summary));
   console.log(`\nresults: ${runDir} (summary.json, summary.csv, agents/*/metrics.jsonl); report: ${reportFile}`);
-  const failed = Object.entries(result.failed);
+  // The agents' last word decides: one the launcher saw crash but that was restarted and finished is no failure.
+  const failed = failedAgents(summary);
   if (failed.length > 0) {
-    console.error(`\n${failed.length} agent(s) failed: ${failed.map(([a, why]) => `${a} (${why})`).join(', ')}`);
+    console.error(`\n${failed.length} agent(s) failed: ${failed.map((a) => `${a} (${result.failed[a] ?? 'no end record'})`).join(', ')}`);
     process.exitCode = 1;
   }
   if (result.interrupted) process.exitCode = 130;
@@ -136,14 +160,19 @@ addExperimentOptions(
     const config = opts.config ? readRunConfig(opts.config) : buildRunConfig(opts);
     const runDir = opts.out ?? defaultRunDir(config.topology.name, `${config.mode}-${agent}`);
     const launched = process.env.MHD_AGENT_PROCESS === '1';
-    if (!launched) {
-      writeRunConfig(runDir, config);
-      console.log(`node ${agent}: run directory ${runDir}`);
-    }
+    // Every input is checked before anything is written: peers, listen address, data.
     const peers = launched && opts.peer.length === 0 ? undefined : parsePeers(opts.peer);
-    await runNode({ config, agent: agent, runDir, listen: [opts.listen], keyFile: opts.key, resume: opts.resume, peers, echoLog: !launched });
+    const listen = parseListen(opts.listen);
+    if (!launched) loadRunData(config);
+    await startingIn(runDir, async () => {
+      if (!launched) {
+        writeRunConfig(runDir, config);
+        console.log(`node ${agent}: run directory ${runDir}`);
+      }
+      await runNode({ config, agent: agent, runDir, listen: [listen], keyFile: opts.key, resume: opts.resume, peers, echoLog: !launched });
+    });
     if (!launched) {
-      const { summary } = buildRunReport(runDir);
+      const { summary } = report(runDir);
       console.log(formatHeads(summary));
     }
     // The IPC channel and libp2p's timers would keep the process alive; every file is written.
@@ -155,7 +184,7 @@ program
   .description('rebuild summary.json, summary.csv and report.html of a run directory and print the table')
   .argument('<run-dir>', 'a run directory (runs/...)')
   .action((dir: string) => {
-    const { summary, reportFile } = buildRunReport(dir);
+    const { summary, reportFile } = report(dir);
     console.log(formatSummary(summary));
     console.log('');
     console.log(formatHeads(summary));
@@ -177,10 +206,18 @@ topology
     }
   });
 
+/** A usage error is one line and a pointer to the command's help, never the whole help. */
+function oneLineErrors(cmd: Command, path: string): void {
+  cmd.configureOutput({ outputError: (str, write) => write(`mhd: ${str.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see ${path} --help)\n`) });
+  for (const sub of cmd.commands) oneLineErrors(sub, `${path} ${sub.name()}`);
+}
+oneLineErrors(program, 'mhd');
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  console.error(`mhd: ${(err as Error).message}`);
+  // One line, no stack: whatever a library put in its message.
+  console.error(`mhd: ${(err as Error).message.replace(/\s*\n\s*/g, ' ').trim()}`);
   process.exitCode = 1;
 }
 // An agent process of a cluster exits as soon as its command is done (its IPC channel would keep it up).

@@ -6,8 +6,9 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync }
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Peer } from '../network/round-protocol.ts';
-import { runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
+import { loadRunData, runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
 import type { ToAgent, ToLauncher } from '../node/ipc.ts';
+import { StartupError } from '../node/run-node.ts';
 
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
 
@@ -44,7 +45,18 @@ export function agentFileTail(runDir: string, agent: string, name: 'log' | 'outp
   return text ? text.split('\n').slice(-lines).join('\n') : '';
 }
 
+/** The last line an agent process printed, without the CLI's `mhd: ` prefix: why it did not start. */
+function lastWord(runDir: string, agent: string): string {
+  return agentFileTail(runDir, agent, 'output', 1).replace(/^mhd: /, '') || 'no output';
+}
+
+/**
+ * Runs every agent of `config` as its own process. Throws a StartupError, before any agent starts, when
+ * the run's data cannot be loaded or split; and after, when not a single agent came up.
+ */
 export async function launchCluster(config: RunConfig, runDir: string, opts: ClusterOptions = {}): Promise<ClusterResult> {
+  // Bad data fails here, once and before the run directory exists, rather than in every agent process.
+  loadRunData(config);
   writeRunConfig(runDir, config);
   const started = performance.now();
   const ids = runningAgents(config);
@@ -95,6 +107,8 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
             const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
             failed[agent] = reason;
             out.end();
+            // Its neighbours need not keep serving a reader that will never come.
+            for (const other of ids) if (other !== agent) send(other, { type: 'gone', agent });
             emit({ type: 'failed', agent, reason, logTail: `${agentFileTail(runDir, agent, 'log')}\n${agentFileTail(runDir, agent, 'output')}`.trim() || '(no log)' });
             if (ready.size + Object.keys(failed).length === ids.length) allReady();
           }
@@ -130,6 +144,11 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
   for (const agent of ready.keys()) send(agent, { type: 'peers', peers });
   await Promise.all(exits);
   opts.signal?.removeEventListener('abort', stopAll);
+  if (ready.size === 0 && !interrupted) {
+    const why = new Map<string, string[]>();
+    for (const a of ids) why.set(lastWord(runDir, a), [...(why.get(lastWord(runDir, a)) ?? []), a]);
+    throw new StartupError(`no agent started: ${[...why].map(([reason, agents]) => `${reason} (${agents.join(', ')})`).join('; ')}`);
+  }
   const result = { wallSeconds: (performance.now() - started) / 1000, failed, interrupted };
   writeFileSync(join(runDir, 'launcher.json'), JSON.stringify(result) + '\n');
   return result;

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent } from '../node/agent.ts';
 import type { AgentOutcome, RoundRecord } from '../node/records.ts';
-import { runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
+import { loadRunData, runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
 import type { TransportKind } from '../network/host.ts';
 import type { Peer } from '../network/round-protocol.ts';
 import { buildRunReport } from '../report/build.ts';
@@ -19,6 +19,8 @@ export interface SimulationOptions {
 }
 
 export async function simulate(config: RunConfig, runDir: string, opts: SimulationOptions = {}): Promise<Summary> {
+  // Bad data fails here, before the run directory exists.
+  loadRunData(config);
   writeRunConfig(runDir, config);
   const transport = opts.transport ?? 'tcp';
   const started = performance.now();
@@ -50,8 +52,12 @@ export async function simulate(config: RunConfig, runDir: string, opts: Simulati
         stoppers.set(a.id, own);
         const signal = opts.signal ? AbortSignal.any([opts.signal, own.signal]) : own.signal;
         const outcome: AgentOutcome = await a.run(signal);
-        // A stopped agent goes off the network at once, as a crashed process would.
-        if (outcome === 'stopped') await a.stop();
+        // A stopped agent goes off the network at once, as a crashed process would, and its
+        // neighbours are told, as the cluster's launcher tells them of a dead process.
+        if (outcome === 'stopped') {
+          await a.stop();
+          for (const other of agents) if (other !== a) other.markGone(a.id);
+        }
       }),
     );
   } finally {

@@ -6,6 +6,7 @@ import { memory } from '@libp2p/memory';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import type { PeerId, PrivateKey } from '@libp2p/interface';
+import { listenErrorFrom } from './errors.ts';
 
 export type TransportKind = 'tcp' | 'memory';
 
@@ -27,6 +28,15 @@ export async function createHost(opts: HostOptions): Promise<Libp2p> {
     if (refused) opts.onRefused?.(id, direction);
     return refused;
   };
+  try {
+    return await startHost(opts, deny);
+  } catch (err) {
+    // A taken port is one line naming the address, not libp2p's advice and stack traces.
+    throw listenErrorFrom(err as Error, opts.listen) ?? err;
+  }
+}
+
+function startHost(opts: HostOptions, deny: (direction: 'inbound' | 'outbound') => (peerId: PeerId) => boolean): Promise<Libp2p> {
   return createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },

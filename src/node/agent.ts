@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Libp2p } from 'libp2p';
-import { prepareExperimentData, type ExperimentData } from '../data/experiment-data.ts';
+import type { ExperimentData } from '../data/experiment-data.ts';
 import { evaluation, Learner, type RoundTargets } from '../learning/learner.ts';
 import type { Round } from '../learning/types.ts';
 import { formatBackend, selectBackend, tf } from '../model/backend.ts';
@@ -13,7 +13,7 @@ import { createHost, type TransportKind } from '../network/host.ts';
 import { loadOrCreateKey, peerIdString } from '../network/identity.ts';
 import type { Peer } from '../network/round-protocol.ts';
 import type { AgentId } from '../topology/types.ts';
-import { CENTRAL_AGENT, runningAgents, type RunConfig } from './config.ts';
+import { CENTRAL_AGENT, loadRunData, runningAgents, type RunConfig } from './config.ts';
 import type { ExchangeMode } from './exchange-mode.ts';
 import { createExchangeMode } from './modes/index.ts';
 import { Neighbours } from './neighbours.ts';
@@ -93,14 +93,7 @@ export class Agent {
     const dir = agentDir(setup.runDir, agent);
     const log = new AgentLog(join(dir, 'log'), agent, setup.echoLog);
     const backend = formatBackend(await selectBackend(config.backend));
-    const data = prepareExperimentData({
-      dataset: config.dataset,
-      partition: config.partition,
-      agents: config.topology.agents.length,
-      privatePerAgent: config.privatePerAgent,
-      publicSize: config.publicSize,
-      seed: config.seed,
-    });
+    const data = loadRunData(config);
     const central = agent === CENTRAL_AGENT;
     const index = config.topology.agents.indexOf(agent);
     const learner = new Learner({
@@ -136,6 +129,11 @@ export class Agent {
   /** Who is who: peer ids and addresses of the other agents. Only these may connect. */
   setPeers(peers: Record<AgentId, Peer>): void {
     this.neighbours.setPeers(peers);
+  }
+
+  /** Another agent is dead: stop waiting to serve it. */
+  markGone(agent: AgentId): void {
+    this.neighbours.markGone(agent);
   }
 
   private checkpointFile(): string {

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { prepareExperimentData, type DataOptions, type ExperimentData } from '../data/experiment-data.ts';
 import { profileSchema, type Profile } from '../learning/profile.ts';
 import { ENCODINGS, type Encoding } from '../network/codec.ts';
 import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
@@ -48,6 +49,27 @@ export interface RunConfig {
 /** The agents that actually run: the topology's, or the one central learner. */
 export function runningAgents(c: RunConfig): AgentId[] {
   return c.mode === 'central' ? [CENTRAL_AGENT] : [...c.topology.agents];
+}
+
+/** What the run's data is made of: every agent derives the same split and partition from it. */
+export function runDataOptions(c: RunConfig): DataOptions {
+  return {
+    dataset: c.dataset,
+    partition: c.partition,
+    agents: c.topology.agents.length,
+    privatePerAgent: c.privatePerAgent,
+    publicSize: c.publicSize,
+    seed: c.seed,
+  };
+}
+
+/**
+ * Loads the run's data and makes its split and partition (memoised per process): the start-up check of
+ * every launcher, so that a missing or truncated dataset or a pool too small for the agents fails once,
+ * before any agent starts.
+ */
+export function loadRunData(c: RunConfig): ExperimentData {
+  return prepareExperimentData(runDataOptions(c));
 }
 
 const count = z.number().int().min(0);

@@ -7,4 +7,8 @@ export type ToLauncher =
   | { type: 'round'; agent: string; round: number; rounds: number; loss: number; shared?: number[]; seconds: number }
   | { type: 'done'; agent: string; outcome: AgentOutcome };
 
-export type ToAgent = { type: 'peers'; peers: Record<string, Peer> } | { type: 'stop' };
+export type ToAgent =
+  | { type: 'peers'; peers: Record<string, Peer> }
+  | { type: 'stop' }
+  /** An agent's process has died: stop waiting (lingering) for it. */
+  | { type: 'gone'; agent: string };

@@ -28,6 +28,8 @@ export class Neighbours {
   private allowed = new Set<string>();
   private sent: Record<AgentId, number> = {};
   private readonly lastServed: Record<AgentId, Round> = {};
+  /** Agents known to be dead (their process exited): nobody waits for them. */
+  private readonly gone = new Set<AgentId>();
   private readonly log: AgentLog;
 
   constructor(topology: Topology, self: AgentId, log: AgentLog) {
@@ -66,6 +68,8 @@ export class Neighbours {
       onSent: (reader, bytes, round) => {
         this.countSent(reader, bytes);
         if (round !== undefined) this.lastServed[reader] = Math.max(this.lastServed[reader] ?? -1, round);
+        // A reader that fetches is alive again (restarted).
+        this.gone.delete(reader);
       },
       onError: (peerId, err) => this.log.warn(`serving ${peerId} failed: ${err.message}`),
       maxWaitMs,
@@ -83,9 +87,16 @@ export class Neighbours {
     return out;
   }
 
-  /** Readers with an address that have not yet been served `round`. */
+  /** Marks an agent dead (the launcher saw its process exit, or a simulation stopped it): linger no longer waits for it. */
+  markGone(agent: AgentId): void {
+    if (agent === this.self || this.gone.has(agent)) return;
+    this.gone.add(agent);
+    if (this.readers.includes(agent)) this.log.info(`${agent} is gone: no longer waiting to serve it`);
+  }
+
+  /** Live readers with an address that have not yet been served `round`. */
   unservedReaders(round: Round): AgentId[] {
-    return this.readers.filter((a) => this.peers[a] && (this.lastServed[a] ?? -1) < round);
+    return this.readers.filter((a) => this.peers[a] && !this.gone.has(a) && (this.lastServed[a] ?? -1) < round);
   }
 
   /** Asks every in-neighbour at once; sorts answers, refusals and network failures apart. */

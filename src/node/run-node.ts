@@ -1,5 +1,6 @@
 // One agent as its own OS process: the body of `mhd node`, which the cluster launcher also spawns.
 // Peers come from the command line (a node on another machine) or from the launcher over IPC.
+import { multiaddr } from '@multiformats/multiaddr';
 import type { ToAgent, ToLauncher } from './ipc.ts';
 import type { TransportKind } from '../network/host.ts';
 import type { Peer } from '../network/round-protocol.ts';
@@ -19,6 +20,14 @@ export interface NodeOptions {
   echoLog?: boolean;
 }
 
+/**
+ * An error before the agent's first round (its data, its listen address, its identity): the command
+ * that started it removes the run directory it created, and prints the message as its one line.
+ */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
 function tell(msg: ToLauncher): void {
   process.send?.(msg);
 }
@@ -30,35 +39,48 @@ export async function runNode(o: NodeOptions): Promise<void> {
   // its metrics readable, instead of dying mid-write.
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const agent = await Agent.create({
-    agent: o.agent,
-    config: o.config,
-    runDir: o.runDir,
-    transport: o.transport ?? 'tcp',
-    listen: o.listen,
-    keyFile: o.keyFile,
-    resume: o.resume,
-    echoLog: o.echoLog,
-    onRound: (r) =>
-      tell({ type: 'round', agent: r.agent, round: r.round, rounds: o.config.rounds, loss: r.loss.total, shared: r.eval?.sharedAccuracy, seconds: r.seconds }),
-  });
+  let agent: Agent;
+  try {
+    agent = await Agent.create({
+      agent: o.agent,
+      config: o.config,
+      runDir: o.runDir,
+      transport: o.transport ?? 'tcp',
+      listen: o.listen,
+      keyFile: o.keyFile,
+      resume: o.resume,
+      echoLog: o.echoLog,
+      onRound: (r) =>
+        tell({ type: 'round', agent: r.agent, round: r.round, rounds: o.config.rounds, loss: r.loss.total, shared: r.eval?.sharedAccuracy, seconds: r.seconds }),
+    });
+  } catch (err) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    throw new StartupError((err as Error).message, { cause: err });
+  }
   try {
     let peers = o.peers;
+    let gotPeers: (peers: Record<string, Peer>) => void = () => undefined;
+    let stopped: (err: Error) => void = () => undefined;
+    const got = new Promise<Record<string, Peer>>((resolve, reject) => {
+      gotPeers = resolve;
+      stopped = reject;
+    });
+    process.on('message', (m: ToAgent) => {
+      if (m.type === 'peers') gotPeers(m.peers);
+      else if (m.type === 'gone') agent.markGone(m.agent);
+      else if (m.type === 'stop') {
+        stop.abort();
+        stopped(new Error('stopped by the launcher before the run began'));
+      }
+    });
     if (!peers) {
       if (!process.send) throw new Error('no peers given (use --peer AGENT=MULTIADDR) and no launcher to ask');
-      const got = new Promise<Record<string, Peer>>((resolve, reject) => {
-        process.on('message', (m: ToAgent) => {
-          if (m.type === 'peers') resolve(m.peers);
-          if (m.type === 'stop') {
-            stop.abort();
-            reject(new Error('stopped by the launcher before the run began'));
-          }
-        });
-      });
       tell({ type: 'ready', agent: agent.id, peerId: agent.peerId, addrs: agent.addrs });
       peers = await got;
     } else {
-      process.on('message', (m: ToAgent) => m.type === 'stop' && stop.abort());
+      // Nobody awaits it: a late stop must not be an unhandled rejection.
+      got.catch(() => undefined);
     }
     agent.setPeers(peers);
     const outcome = await agent.run(stop.signal);
@@ -67,6 +89,15 @@ export async function runNode(o: NodeOptions): Promise<void> {
     await agent.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** Checks a `--listen` value: a multiaddr such as /ip4/0.0.0.0/tcp/4001. */
+export function parseListen(value: string): string {
+  try {
+    return multiaddr(value).toString();
+  } catch (err) {
+    throw new Error(`bad --listen "${value}": ${(err as Error).message} (expected a multiaddr such as /ip4/0.0.0.0/tcp/4001)`);
   }
 }
 

@@ -3,9 +3,17 @@ import { writeReport } from './html.ts';
 import { readRun } from './run-dir.ts';
 import { summarize, writeSummary, type Summary } from './summary.ts';
 
-export function buildRunReport(dir: string): { summary: Summary; reportFile: string } {
+export interface RunReport {
+  summary: Summary;
+  reportFile: string;
+  /** Torn metrics lines that were skipped, as `agents/<id>/metrics.jsonl line N`. */
+  skipped: string[];
+}
+
+export function buildRunReport(dir: string): RunReport {
   const run = readRun(dir);
   const summary = summarize(run);
   writeSummary(dir, summary);
-  return { summary, reportFile: writeReport(run, summary) };
+  const skipped = run.skipped.map((s) => `agents/${s.agent}/metrics.jsonl line ${s.line}`);
+  return { summary, reportFile: writeReport(run, summary), skipped };
 }

@@ -1,5 +1,6 @@
 // The summary of a run: per agent, the latest evaluation of every head (private and shared accuracy),
-// bytes sent and received, and mean and min over agents. Written as summary.json and summary.csv.
+// bytes sent and received, and mean and min over the agents that did not fail (a failed agent's last
+// evaluation is stale: it is shown apart). Written as summary.json and summary.csv.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CENTRAL_AGENT } from '../node/config.ts';
@@ -39,6 +40,9 @@ export interface Summary {
   backend: string;
   wallSeconds: number;
   agents: AgentSummary[];
+  /** Agents whose last word is a failure: listed apart, left out of mean, min and best. */
+  failed: AgentId[];
+  /** Over the agents that did not fail. */
   mean: Stat;
   min: Stat;
   /** Mean over agents of their best head's accuracies. */
@@ -61,7 +65,10 @@ export function summarize(run: RunData): Summary {
     const priv = (c.mode === 'central' ? last?.eval?.perAgentPrivate?.[id] : last?.eval?.privateAccuracy) ?? [];
     const bestHead = shared.length ? shared.indexOf(Math.max(...shared)) : 0;
     const sum = (f: (r: (typeof rounds)[number]) => Record<string, number>) => rounds.reduce((t, r) => t + Object.values(f(r)).reduce((x, y) => x + y, 0), 0);
-    const status = failed[id] !== undefined || (c.mode === 'central' && failed[CENTRAL_AGENT] !== undefined) ? 'failed' : (a?.end?.status ?? (a ? 'running' : 'missing'));
+    // The agent's own end record of its latest session is its last word; the launcher's record of a
+    // crash counts only when the agent said nothing after it (a restarted agent writes a new session).
+    const launcherFailed = failed[id] !== undefined || (c.mode === 'central' && failed[CENTRAL_AGENT] !== undefined);
+    const status = a?.end?.status ?? (launcherFailed ? 'failed' : a ? 'running' : 'missing');
     return {
       id,
       status,
@@ -76,7 +83,7 @@ export function summarize(run: RunData): Summary {
       messagesRejected: rounds.reduce((t, r) => t + r.rejected.length, 0),
     };
   });
-  const evaluated = agents.filter((a) => a.sharedAccuracy.length > 0);
+  const evaluated = agents.filter((a) => a.sharedAccuracy.length > 0 && a.status !== 'failed');
   const heads = Math.max(0, ...evaluated.map((a) => a.sharedAccuracy.length));
   const perHead = (key: 'privateAccuracy' | 'sharedAccuracy', f: (xs: number[]) => number) =>
     Array.from({ length: heads }, (_, h) => f(evaluated.filter((a) => a[key].length > h).map((a) => a[key][h])));
@@ -91,6 +98,7 @@ export function summarize(run: RunData): Summary {
     backend: backends.join(', ') || 'unknown',
     wallSeconds: run.launcher?.wallSeconds ?? (times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0),
     agents,
+    failed: failedAgents({ agents }),
     mean: { privateAccuracy: perHead('privateAccuracy', mean), sharedAccuracy: perHead('sharedAccuracy', mean) },
     min: { privateAccuracy: perHead('privateAccuracy', (xs) => Math.min(...xs)), sharedAccuracy: perHead('sharedAccuracy', (xs) => Math.min(...xs)) },
     best: {
@@ -100,23 +108,31 @@ export function summarize(run: RunData): Summary {
   };
 }
 
+/** Agents whose last word is a failure: a run with any is not a success (the cluster's exit status). */
+export function failedAgents(s: Pick<Summary, 'agents'>): AgentId[] {
+  return s.agents.filter((a) => a.status === 'failed').map((a) => a.id);
+}
+
 function kib(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)}M` : `${(bytes / 1024).toFixed(0)}K`;
 }
 
-/** The per-agent table: main head and best head, private and shared, bytes; then mean and min rows. */
+/** The per-agent table: main head and best head, private and shared, bytes; mean and min rows; then the failed agents. */
 export function formatSummary(s: Summary): string {
-  const rows = s.agents.map((a) => {
+  const row = (a: AgentSummary) => {
     const has = a.sharedAccuracy.length > 0;
     const pct = (v: number | undefined) => (has && v !== undefined ? percent(v) : '-');
     const note = a.status === 'finished' ? '' : ` (${a.status}${a.roundsCompleted ? ` after ${a.roundsCompleted} rounds` : ''})`;
     return [a.id + note, pct(a.privateAccuracy[0]), pct(a.sharedAccuracy[0]), has ? `h${a.bestHead}` : '-', pct(a.privateAccuracy[a.bestHead]), pct(a.sharedAccuracy[a.bestHead]), kib(a.bytesSent), kib(a.bytesReceived)];
-  });
+  };
+  const rows = s.agents.filter((a) => a.status !== 'failed').map(row);
   const stat = (label: string, st: Stat, best: { p: string; s: string }) => [label, percent(st.privateAccuracy[0] ?? 0), percent(st.sharedAccuracy[0] ?? 0), '', best.p, best.s, '', ''];
-  const evaluated = s.agents.filter((a) => a.sharedAccuracy.length > 0);
+  const evaluated = s.agents.filter((a) => a.sharedAccuracy.length > 0 && a.status !== 'failed');
   const minBest = (k: 'privateAccuracy' | 'sharedAccuracy') => percent(evaluated.length ? Math.min(...evaluated.map((a) => a[k][a.bestHead])) : 0);
   rows.push(stat('mean', s.mean, { p: percent(s.best.privateAccuracy), s: percent(s.best.sharedAccuracy) }));
   rows.push(stat('min', s.min, { p: minBest('privateAccuracy'), s: minBest('sharedAccuracy') }));
+  // Failed agents after the statistics they are not part of: their last evaluation is stale.
+  rows.push(...s.agents.filter((a) => a.status === 'failed').map(row));
   const title = `${s.mode} on ${s.topology}, ${s.dataset} ${s.partition}, ${s.rounds} rounds, backend ${s.backend}, ${s.wallSeconds.toFixed(1)}s`;
   return [title, formatTable(['agent', 'private main', 'shared main', 'best', 'private best', 'shared best', 'sent', 'received'], rows)].join('\n');
 }

@@ -67,5 +67,18 @@ describe('local cluster', () => {
     expect(byId.a2.roundsCompleted).toBe(4);
     expect(byId.a0.roundsSkipped).toBeGreaterThan(0);
     expect(existsSync(join(dir, 'report.html'))).toBe(true);
+    // the launcher told a1's neighbours that it died: they did not linger for it after their last round
+    for (const id of ['a0', 'a2']) {
+      const log = readFileSync(join(dir, 'agents', id, 'log'), 'utf8');
+      expect(log).toMatch(/a1 is gone/);
+      expect(log).not.toMatch(/stopped serving before/);
+    }
+  });
+
+  it('checks the data before it writes the run directory or starts an agent', async () => {
+    const dir = join(tempDir(), 'run');
+    await expect(launchCluster(tinyConfig({ topology: line3, dataset: 'idx:/nonexistent' }), dir)).rejects.toThrow(/missing file/);
+    await expect(launchCluster(tinyConfig({ topology: line3, private: 100_000 }), dir)).rejects.toThrow(/more samples asked for than exist/);
+    expect(existsSync(dir)).toBe(false);
   });
 });

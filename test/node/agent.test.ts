@@ -51,6 +51,18 @@ describe('agent runtime', () => {
     expect(summary.agents.find((a) => a.id === 'a0')!.roundsSkipped).toBeGreaterThanOrEqual(2);
   });
 
+  it("a stopped agent is marked gone: its neighbours do not linger the whole --fetch-timeout for it", async () => {
+    const dir = tempDir();
+    const t0 = performance.now();
+    await simulate(tinyConfig({ topology: line3, rounds: 3, fetchTimeout: 30 }), dir, { stopAfter: { a1: 0 } });
+    expect((performance.now() - t0) / 1000).toBeLessThan(30);
+    for (const id of ['a0', 'a2']) {
+      const log = readFileSync(join(dir, 'agents', id, 'log'), 'utf8');
+      expect(log).toMatch(/a1 is gone/);
+      expect(log).not.toMatch(/stopped serving before/);
+    }
+  });
+
   it('an agent stopped after a checkpoint resumes from that round with the same peer id', async () => {
     const dir = tempDir();
     const config = tinyConfig({ topology: line3, rounds: 4, fetchTimeout: 1, checkpointEvery: 1 });
