@@ -16,14 +16,20 @@ const BANDS = [
   { label: '10th to 90th percentile', colour: '#3182bd', low: 0.1, high: 0.9 },
 ];
 
-function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy', head: number): Series[] {
+/** Every agent's line (or the bands), and the mean over the agents that did not fail, as in the summary. */
+function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy', head: number, failed: ReadonlySet<string>): Series[] {
   const series: Series[] = run.agents.map((a) => ({
     label: a.id,
     points: a.rounds.filter((r) => r.eval && r.eval[key].length > head).map((r): [number, number] => [r.round + 1, r.eval![key][head]]),
   }));
   const rounds = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
   const valuesAt = rounds.map((r) => [r, series.flatMap((s) => s.points.filter((p) => p[0] === r).map((p) => p[1]))] as const);
-  const mean: Series = { label: 'mean', points: valuesAt.map(([r, vals]) => [r, vals.reduce((a, b) => a + b, 0) / vals.length]), emphasis: true };
+  const counted = series.filter((s) => !failed.has(s.label));
+  const meanAt = (r: number) => {
+    const vals = counted.flatMap((s) => s.points.filter((p) => p[0] === r).map((p) => p[1]));
+    return vals.reduce((a, b) => a + b, 0) / vals.length;
+  };
+  const mean: Series = { label: 'mean', points: rounds.map((r): [number, number] => [r, meanAt(r)]).filter(([, v]) => Number.isFinite(v)), emphasis: true };
   if (series.length <= MAX_AGENT_LINES) return [...series, mean];
   const bands = BANDS.map((b): Series => ({
     label: b.label,
@@ -37,9 +43,10 @@ function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy',
 export function renderReport(run: RunData, summary: Summary): string {
   const heads = Math.max(0, ...run.agents.flatMap((a) => a.rounds.map((r) => r.eval?.sharedAccuracy.length ?? 0)));
   const charts: string[] = [];
+  const failed = new Set(summary.failed);
   for (let h = 0; h < heads; h++) {
     const name = h === 0 ? 'main head' : `auxiliary head ${h}`;
-    charts.push(`<div class="pair"><h3>${name}</h3>${lineChart(`private accuracy, ${name}`, accuracySeries(run, 'privateAccuracy', h))}${lineChart(`shared accuracy, ${name}`, accuracySeries(run, 'sharedAccuracy', h))}</div>`);
+    charts.push(`<div class="pair"><h3>${name}</h3>${lineChart(`private accuracy, ${name}`, accuracySeries(run, 'privateAccuracy', h, failed))}${lineChart(`shared accuracy, ${name}`, accuracySeries(run, 'sharedAccuracy', h, failed))}</div>`);
   }
   const values = Object.fromEntries(summary.agents.filter((a) => a.sharedAccuracy.length).map((a) => [a.id, a.sharedAccuracy[a.bestHead]]));
   const c = run.config;
