@@ -1,14 +1,17 @@
-// The local cluster: one OS process per agent, each a libp2p node on 127.0.0.1 TCP. The launcher hands
-// each process its agent id and the run's config, collects their addresses, sends everyone the peer
-// map, follows progress, and reports crashed agents while the others finish.
+// The local cluster: every agent a libp2p node on 127.0.0.1 TCP, hosted by a pool of worker processes
+// (by default one per core; one per agent on request). The launcher gives each worker its agents and
+// the run's config, collects their addresses, sends everyone the peer map, follows progress, and
+// reports crashed agents while the others finish.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Peer } from '../network/round-protocol.ts';
 import { loadRunData, runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
 import type { ToAgent, ToLauncher } from '../node/ipc.ts';
 import { StartupError } from '../node/run-node.ts';
+import type { AgentId } from '../topology/types.ts';
 
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
 
@@ -19,15 +22,39 @@ export type ClusterEvent =
   | { type: 'failed'; agent: string; reason: string; logTail: string };
 
 export interface ClusterHandle {
-  /** Kills an agent's process at once (SIGKILL): for failure drills. */
+  /** Kills the process hosting an agent at once (SIGKILL), with every agent in it: for failure drills. */
   kill(agent: string): void;
+  /** Stops one agent after its current round; the others of its process go on. */
+  stop(agent: string): void;
 }
+
+/** Worker processes: a count, or `agents` for one process per agent. */
+export type ProcessCount = number | 'agents';
 
 export interface ClusterOptions {
   onEvent?: (e: ClusterEvent, cluster: ClusterHandle) => void;
   /** Stops every agent between rounds (Ctrl-C). */
   signal?: AbortSignal;
   startTimeoutMs?: number;
+  /** Default: one worker per core. */
+  processes?: ProcessCount;
+}
+
+/** Deals agents to `count` workers in contiguous, nearly equal blocks (agent order). */
+export function assignWorkers(agents: readonly AgentId[], processes: ProcessCount = availableParallelism()): AgentId[][] {
+  const count = processes === 'agents' ? agents.length : Math.max(1, Math.min(processes, agents.length));
+  const groups: AgentId[][] = [];
+  for (let w = 0, start = 0; w < count; w++) {
+    const size = Math.floor(agents.length / count) + (w < agents.length % count ? 1 : 0);
+    groups.push(agents.slice(start, start + size));
+    start += size;
+  }
+  return groups;
+}
+
+/** Where a worker's stdout and stderr go: the agent's own `output` file when it is alone in its process. */
+function outputFile(runDir: string, group: readonly AgentId[], index: number): string {
+  return group.length === 1 ? join(runDir, 'agents', group[0], 'output') : join(runDir, 'workers', `w${index}.output`);
 }
 
 export interface ClusterResult {
@@ -35,19 +62,19 @@ export interface ClusterResult {
   /** Agent -> why it failed. */
   failed: Record<string, string>;
   interrupted: boolean;
+  /** Worker processes used. */
+  processes: number;
 }
 
 /** The last lines of one of an agent's files (`log` or `output`), or '' when there is none. */
 export function agentFileTail(runDir: string, agent: string, name: 'log' | 'output', lines = 15): string {
-  const file = join(runDir, 'agents', agent, name);
+  return fileTail(join(runDir, 'agents', agent, name), lines);
+}
+
+function fileTail(file: string, lines: number): string {
   if (!existsSync(file)) return '';
   const text = readFileSync(file, 'utf8').trimEnd();
   return text ? text.split('\n').slice(-lines).join('\n') : '';
-}
-
-/** The last line an agent process printed, without the CLI's `mhd: ` prefix: why it did not start. */
-function lastWord(runDir: string, agent: string): string {
-  return agentFileTail(runDir, agent, 'output', 1).replace(/^mhd: /, '') || 'no output';
 }
 
 /**
@@ -60,70 +87,87 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
   writeRunConfig(runDir, config);
   const started = performance.now();
   const ids = runningAgents(config);
-  const children = new Map<string, ChildProcess>();
+  const groups = assignWorkers(ids, opts.processes);
+  const workers: ChildProcess[] = [];
+  const workerOf = new Map<AgentId, number>();
   const failed: Record<string, string> = {};
+  const why = new Map<AgentId, string>();
   const ready = new Map<string, Peer>();
   const finished = new Set<string>();
   let interrupted = false;
-  const handle: ClusterHandle = { kill: (agent) => children.get(agent)?.kill('SIGKILL') };
-  const emit = (e: ClusterEvent) => opts.onEvent?.(e, handle);
-  const send = (agent: string, msg: ToAgent) => {
-    const child = children.get(agent);
-    if (child?.connected) child.send(msg, () => undefined);
+  const tell = (w: number, msg: ToAgent) => {
+    if (workers[w]?.connected) workers[w].send(msg, () => undefined);
   };
+  const tellAll = (msg: ToAgent) => workers.forEach((_, w) => tell(w, msg));
+  const handle: ClusterHandle = {
+    kill: (agent) => workers[workerOf.get(agent) ?? -1]?.kill('SIGKILL'),
+    stop: (agent) => tell(workerOf.get(agent) ?? -1, { type: 'stop', agent }),
+  };
+  const emit = (e: ClusterEvent) => opts.onEvent?.(e, handle);
 
   let allReady: () => void = () => undefined;
   const readyPromise = new Promise<void>((resolve) => (allReady = resolve));
-  const exits: Promise<void>[] = [];
+  const checkReady = () => ready.size + Object.keys(failed).length === ids.length && allReady();
+  const fail = (agent: AgentId, reason: string, output: string) => {
+    if (failed[agent] !== undefined || finished.has(agent)) return;
+    failed[agent] = reason;
+    // Its neighbours need not keep serving a reader that will never come.
+    tellAll({ type: 'gone', agent });
+    emit({ type: 'failed', agent, reason, logTail: `${agentFileTail(runDir, agent, 'log')}\n${fileTail(output, 15)}`.trim() || '(no log)' });
+    checkReady();
+  };
 
-  for (const agent of ids) {
-    const child = fork(CLI, ['node', '--agent', agent, '--config', join(runDir, 'config.json'), '--out', runDir], {
+  const exits = groups.map((group, w) => {
+    for (const agent of group) {
+      workerOf.set(agent, w);
+      mkdirSync(join(runDir, 'agents', agent), { recursive: true });
+    }
+    const output = outputFile(runDir, group, w);
+    mkdirSync(join(output, '..'), { recursive: true });
+    const child = fork(CLI, ['worker', '--agents', group.join(','), '--config', join(runDir, 'config.json'), '--out', runDir], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: [],
-      // The launcher already prints progress: agents keep their output in their log files.
+      // The launcher already prints progress: workers keep their output in files.
       env: { ...process.env, MHD_AGENT_PROCESS: '1' },
     });
-    children.set(agent, child);
-    mkdirSync(join(runDir, 'agents', agent), { recursive: true });
-    const out = createWriteStream(join(runDir, 'agents', agent, 'output'), { flags: 'a' });
+    workers.push(child);
+    const out = createWriteStream(output, { flags: 'a' });
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
     child.on('message', (m: ToLauncher) => {
       if (m.type === 'ready') {
-        ready.set(agent, { agent, peerId: m.peerId, addrs: m.addrs });
-        emit({ type: 'ready', agent });
-        if (ready.size + Object.keys(failed).length === ids.length) allReady();
+        ready.set(m.agent, { agent: m.agent, peerId: m.peerId, addrs: m.addrs });
+        emit({ type: 'ready', agent: m.agent });
+        checkReady();
       } else if (m.type === 'round') {
-        emit({ type: 'round', agent, round: m.round, rounds: m.rounds, loss: m.loss, shared: m.shared, seconds: m.seconds });
+        emit({ type: 'round', agent: m.agent, round: m.round, rounds: m.rounds, loss: m.loss, shared: m.shared, seconds: m.seconds });
       } else if (m.type === 'done') {
-        finished.add(agent);
-        emit({ type: 'done', agent, outcome: m.outcome });
+        finished.add(m.agent);
+        emit({ type: 'done', agent: m.agent, outcome: m.outcome });
+      } else if (m.type === 'failed') {
+        why.set(m.agent, m.reason);
+        fail(m.agent, `could not start: ${m.reason}`, output);
       }
     });
-    exits.push(
-      new Promise<void>((resolve) => {
-        child.on('exit', (code, signal) => {
-          if (!finished.has(agent) || code !== 0) {
-            const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
-            failed[agent] = reason;
-            out.end();
-            // Its neighbours need not keep serving a reader that will never come.
-            for (const other of ids) if (other !== agent) send(other, { type: 'gone', agent });
-            emit({ type: 'failed', agent, reason, logTail: `${agentFileTail(runDir, agent, 'log')}\n${agentFileTail(runDir, agent, 'output')}`.trim() || '(no log)' });
-            if (ready.size + Object.keys(failed).length === ids.length) allReady();
-          }
-          resolve();
-        });
-      }),
-    );
-  }
+    return new Promise<void>((resolve) => {
+      child.on('exit', (code, signal) => {
+        out.end();
+        const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
+        for (const agent of group) {
+          if (!why.has(agent)) why.set(agent, fileTail(output, 1).replace(/^mhd: /, '') || 'no output');
+          if (!finished.has(agent) || code !== 0) fail(agent, group.length === 1 ? reason : `its worker w${w} ${reason}`, output);
+        }
+        resolve();
+      });
+    });
+  });
 
   const stopAll = () => {
     interrupted = true;
-    for (const agent of ids) send(agent, { type: 'stop' });
+    tellAll({ type: 'stop' });
     // Whoever has not stopped a few seconds later is ended.
     setTimeout(() => {
-      for (const child of children.values()) if (child.exitCode === null) child.kill('SIGTERM');
+      for (const child of workers) if (child.exitCode === null) child.kill('SIGTERM');
     }, 15_000).unref();
   };
   opts.signal?.addEventListener('abort', stopAll, { once: true });
@@ -133,23 +177,22 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
     for (const agent of ids) {
       if (!ready.has(agent) && failed[agent] === undefined) {
         failed[agent] = 'did not start in time';
-        children.get(agent)?.kill('SIGKILL');
+        workers[workerOf.get(agent)!]?.kill('SIGKILL');
       }
     }
     allReady();
   }, opts.startTimeoutMs ?? 180_000);
   await readyPromise;
   clearTimeout(startTimeout);
-  const peers = Object.fromEntries(ready);
-  for (const agent of ready.keys()) send(agent, { type: 'peers', peers });
+  tellAll({ type: 'peers', peers: Object.fromEntries(ready) });
   await Promise.all(exits);
   opts.signal?.removeEventListener('abort', stopAll);
   if (ready.size === 0 && !interrupted) {
-    const why = new Map<string, string[]>();
-    for (const a of ids) why.set(lastWord(runDir, a), [...(why.get(lastWord(runDir, a)) ?? []), a]);
-    throw new StartupError(`no agent started: ${[...why].map(([reason, agents]) => `${reason} (${agents.join(', ')})`).join('; ')}`);
+    const byReason = new Map<string, string[]>();
+    for (const a of ids) byReason.set(why.get(a) ?? 'no output', [...(byReason.get(why.get(a) ?? 'no output') ?? []), a]);
+    throw new StartupError(`no agent started: ${[...byReason].map(([reason, agents]) => `${reason} (${agents.join(', ')})`).join('; ')}`);
   }
-  const result = { wallSeconds: (performance.now() - started) / 1000, failed, interrupted };
+  const result = { wallSeconds: (performance.now() - started) / 1000, failed, interrupted, processes: workers.length };
   writeFileSync(join(runDir, 'launcher.json'), JSON.stringify(result) + '\n');
   return result;
 }
