@@ -10,14 +10,29 @@ import { createProgress } from './cluster/progress.ts';
 import { buildRunReport } from './report/build.ts';
 import { parsePeers, runNode } from './node/run-node.ts';
 import { loadOrCreateKey, peerIdString } from './network/identity.ts';
+import { keyFile, readRoster, rosterDir, writeKeys } from './network/roster.ts';
 import { readRunConfig, writeRunConfig, type RunConfig } from './node/config.ts';
 import { formatBackend, selectBackend } from './model/backend.ts';
 import { runningAgents } from './node/config.ts';
 import { formatHeads, formatSummary } from './report/summary.ts';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadTopology } from './topology/load.ts';
 import { describeTopology } from './topology/describe.ts';
 import { renderTopologySvg } from './topology/render-svg.ts';
+
+interface NodeFlags {
+  agent?: string;
+  listen: string;
+  peer: string[];
+  key?: string;
+  config?: string;
+  resume: boolean;
+  printId: boolean;
+  roster?: string;
+  bootstrap: string[];
+  mdns: boolean;
+}
 
 const program = new Command()
   .name('mhd')
@@ -119,13 +134,16 @@ addExperimentOptions(
     .description('run one agent: its id, the topology, a listen address and its neighbours\' multiaddrs (a cluster across machines)'),
 )
   .option('--agent <id>', 'which agent of the topology this node is (required unless --print-id)')
+  .option('--roster <file>', 'roster.yaml from `mhd keys`: every agent\'s peer id; neighbours are found by discovery')
+  .option('--bootstrap <multiaddr...>', 'with --roster: peers to dial first (/p2p/<id> may be left out for a roster address)', [])
+  .option('--mdns', 'with --roster: also discover peers on the local network by multicast DNS', false)
   .option('--listen <multiaddr>', 'address to listen on', '/ip4/127.0.0.1/tcp/0')
   .option('--peer <agent=multiaddr...>', "a neighbour's address, ending in /p2p/<peer id> (repeat for each)", [])
   .option('--key <file>', 'identity key file (created if missing; default agents/<id>/key in the run directory)')
   .option('--config <file>', "a resolved config.json (as a cluster writes) instead of the experiment options")
   .option('--resume', 'continue from the last checkpoint in the run directory', false)
   .option('--print-id', 'print the peer id of --key (creating the key) and exit', false)
-  .action(async (opts: ExperimentOptions & { agent?: string; listen: string; peer: string[]; key?: string; config?: string; resume: boolean; printId: boolean }) => {
+  .action(async (opts: ExperimentOptions & NodeFlags) => {
     if (opts.printId) {
       if (!opts.key) throw new Error('--print-id needs --key FILE');
       console.log(peerIdString(await loadOrCreateKey(opts.key)));
@@ -140,14 +158,37 @@ addExperimentOptions(
       writeRunConfig(runDir, config);
       console.log(`node ${agent}: run directory ${runDir}`);
     }
+    const roster = opts.roster ? readRoster(opts.roster) : undefined;
+    if (!roster && (opts.bootstrap.length > 0 || opts.mdns)) throw new Error('--bootstrap and --mdns need --roster FILE (write one with `mhd keys`)');
     const peers = launched && opts.peer.length === 0 ? undefined : parsePeers(opts.peer);
-    await runNode({ config, agent: agent, runDir, listen: [opts.listen], keyFile: opts.key, resume: opts.resume, peers, echoLog: !launched });
+    const key = opts.key ?? (opts.roster ? keyFile(rosterDir(opts.roster), agent) : undefined);
+    await runNode({ config, agent, runDir, listen: [opts.listen], keyFile: key, resume: opts.resume, peers, echoLog: !launched, roster, bootstrap: opts.bootstrap, mdns: opts.mdns });
     if (!launched) {
       const { summary } = buildRunReport(runDir);
       console.log(formatHeads(summary));
     }
     // The IPC channel and libp2p's timers would keep the process alive; every file is written.
     process.exit(0);
+  });
+
+program
+  .command('keys')
+  .description('write one identity key per agent of a topology and DIR/roster.yaml (peer ids, known addresses) for `node --roster`')
+  .requiredOption('--topology <file>', 'topology file (YAML or JSON)')
+  .requiredOption('--out <dir>', 'directory for <agent>.key files and roster.yaml (existing keys are kept)')
+  .option('--addr <agent=multiaddr...>', 'a known listen address of an agent, written to the roster (repeat)', [])
+  .action(async (opts: { topology: string; out: string; addr: string[] }) => {
+    const t = loadTopology(opts.topology);
+    const addrs: Record<string, string[]> = {};
+    for (const v of opts.addr) {
+      const eq = v.indexOf('=');
+      if (eq <= 0) throw new Error(`bad --addr "${v}": expected AGENT=MULTIADDR, e.g. a0=/ip4/10.0.0.1/tcp/4001`);
+      (addrs[v.slice(0, eq)] ??= []).push(v.slice(eq + 1));
+    }
+    const file = await writeKeys({ agents: t.agents, dir: opts.out, topology: t.name, addrs });
+    const roster = readRoster(file);
+    console.log(formatTable(['agent', 'peer id', 'addresses'], t.agents.map((a) => [a, roster.agents[a].peerId, roster.agents[a].addrs.join(' ')])));
+    console.log(`\nkeys: ${join(opts.out, '<agent>.key')} (copy each to its machine); roster: ${file} (copy to every machine)`);
   });
 
 program

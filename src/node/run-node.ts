@@ -1,10 +1,14 @@
 // One agent as its own OS process: the body of `mhd node`, which the cluster launcher also spawns.
 // Peers come from the command line (a node on another machine) or from the launcher over IPC.
+// With a roster, neighbours are known by peer id and their addresses are found by discovery.
+import { existsSync } from 'node:fs';
 import type { ToAgent, ToLauncher } from './ipc.ts';
 import type { TransportKind } from '../network/host.ts';
+import { loadOrCreateKey, peerIdString } from '../network/identity.ts';
 import type { Peer } from '../network/round-protocol.ts';
+import { checkOwnEntry, resolveBootstrap, rosterPeers, RosterMismatchError, type Roster } from '../network/roster.ts';
 import { Agent } from './agent.ts';
-import type { RunConfig } from './config.ts';
+import { runningAgents, type RunConfig } from './config.ts';
 
 export interface NodeOptions {
   config: RunConfig;
@@ -17,6 +21,24 @@ export interface NodeOptions {
   peers?: Record<string, Peer>;
   transport?: TransportKind;
   echoLog?: boolean;
+  /** Every agent's peer id (the allow-list); addresses of the rest are found by discovery. */
+  roster?: Roster;
+  /** Multiaddrs to dial first (with /p2p/<id>, or a roster address without it). */
+  bootstrap?: string[];
+  /** Also look on the local network with multicast DNS. */
+  mdns?: boolean;
+}
+
+/** Checks the roster against the run and the key; returns the agent's peers and discovery options. */
+async function fromRoster(o: NodeOptions, roster: Roster): Promise<Pick<Parameters<typeof Agent.create>[0], 'peers' | 'discovery'>> {
+  const lacking = runningAgents(o.config).filter((a) => !roster.agents[a]);
+  if (lacking.length > 0) throw new RosterMismatchError(`${roster.source} lacks ${lacking.join(', ')} of the run's topology`);
+  if (!o.keyFile || !existsSync(o.keyFile)) throw new RosterMismatchError(`no key file ${o.keyFile ?? ''} for ${o.agent}: write keys and roster with \`mhd keys\``);
+  checkOwnEntry(roster, o.agent, peerIdString(await loadOrCreateKey(o.keyFile)), o.keyFile);
+  // --peer wins where given.
+  const peers = { ...rosterPeers(roster), ...(o.peers ?? {}) };
+  const bootstrap = (o.bootstrap ?? []).map((b) => resolveBootstrap(roster, b));
+  return { peers, discovery: { bootstrap, dht: true, mdns: o.mdns ?? false } };
 }
 
 function tell(msg: ToLauncher): void {
@@ -30,7 +52,9 @@ export async function runNode(o: NodeOptions): Promise<void> {
   // its metrics readable, instead of dying mid-write.
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const discovered = o.roster ? await fromRoster(o, o.roster) : {};
   const agent = await Agent.create({
+    ...discovered,
     agent: o.agent,
     config: o.config,
     runDir: o.runDir,
@@ -42,8 +66,9 @@ export async function runNode(o: NodeOptions): Promise<void> {
     onRound: (r) =>
       tell({ type: 'round', agent: r.agent, round: r.round, rounds: o.config.rounds, loss: r.loss.total, shared: r.eval?.sharedAccuracy, seconds: r.seconds }),
   });
+  const discovering = new AbortController();
   try {
-    let peers = o.peers;
+    let peers = discovered.peers ?? o.peers;
     if (!peers) {
       if (!process.send) throw new Error('no peers given (use --peer AGENT=MULTIADDR) and no launcher to ask');
       const got = new Promise<Record<string, Peer>>((resolve, reject) => {
@@ -61,9 +86,13 @@ export async function runNode(o: NodeOptions): Promise<void> {
       process.on('message', (m: ToAgent) => m.type === 'stop' && stop.abort());
     }
     agent.setPeers(peers);
+    const search = agent.discover(discovering.signal);
     const outcome = await agent.run(stop.signal);
+    discovering.abort();
+    await search;
     tell({ type: 'done', agent: agent.id, outcome });
   } finally {
+    discovering.abort();
     await agent.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
