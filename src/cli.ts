@@ -131,7 +131,7 @@ addExperimentOptions(
 addExperimentOptions(
   program
     .command('node')
-    .description('run one agent: its id, the topology, a listen address and its neighbours\' multiaddrs (a cluster across machines)'),
+    .description('run one agent: its id, the topology, a listen address, and a roster with a bootstrap address or its neighbours\' multiaddrs (a cluster across machines)'),
 )
   .option('--agent <id>', 'which agent of the topology this node is (required unless --print-id)')
   .option('--roster <file>', 'roster.yaml from `mhd keys`: every agent\'s peer id; neighbours are found by discovery')
@@ -151,6 +151,8 @@ addExperimentOptions(
     }
     if (!opts.agent) throw new Error("missing --agent: which agent of the topology this node is");
     const agent = opts.agent;
+    const roster = opts.roster ? readRoster(opts.roster) : undefined;
+    if (!roster && (opts.bootstrap.length > 0 || opts.mdns)) throw new Error('--bootstrap and --mdns need --roster FILE (write one with `mhd keys`)');
     const config = opts.config ? readRunConfig(opts.config) : buildRunConfig(opts);
     const runDir = opts.out ?? defaultRunDir(config.topology.name, `${config.mode}-${agent}`);
     const launched = process.env.MHD_AGENT_PROCESS === '1';
@@ -158,8 +160,6 @@ addExperimentOptions(
       writeRunConfig(runDir, config);
       console.log(`node ${agent}: run directory ${runDir}`);
     }
-    const roster = opts.roster ? readRoster(opts.roster) : undefined;
-    if (!roster && (opts.bootstrap.length > 0 || opts.mdns)) throw new Error('--bootstrap and --mdns need --roster FILE (write one with `mhd keys`)');
     const peers = launched && opts.peer.length === 0 ? undefined : parsePeers(opts.peer);
     const key = opts.key ?? (opts.roster ? keyFile(rosterDir(opts.roster), agent) : undefined);
     await runNode({ config, agent, runDir, listen: [opts.listen], keyFile: key, resume: opts.resume, peers, echoLog: !launched, roster, bootstrap: opts.bootstrap, mdns: opts.mdns });
