@@ -58,7 +58,8 @@ export async function createHost(opts: HostOptions): Promise<Libp2p> {
     services.identify = identify();
     services.ping = ping();
     // Server mode from the start: agents of a private network are dialable by each other, and kad-dht
-    // would otherwise wait for a public address that a LAN never has.
+    // would otherwise wait for a public address that a LAN never has. (The cast: kad-dht wants the ping
+    // service among its components, which libp2p provides from `services.ping` but cannot type here.)
     if (d.dht) services.dht = kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: rosterOnly, initialQuerySelfInterval: 500 }) as never;
   }
   return createLibp2p({
