@@ -3,21 +3,37 @@
 import { Command, Option } from 'commander';
 import { prepareExperimentData } from './data/experiment-data.ts';
 import { formatTable, percent } from './text/table.ts';
-import { addExperimentOptions, buildRunConfig, defaultRunDir, int, type ExperimentOptions } from './cluster/run-options.ts';
+import { addExperimentOptions, buildRunConfig, defaultRunDir, int, processCount, type ExperimentOptions } from './cluster/run-options.ts';
 import { simulate } from './cluster/simulate.ts';
-import { launchCluster } from './cluster/launcher.ts';
+import { assignWorkers, launchCluster, type ProcessCount } from './cluster/launcher.ts';
 import { createProgress } from './cluster/progress.ts';
 import { buildRunReport } from './report/build.ts';
 import { parseListen, parsePeers, runNode, StartupError } from './node/run-node.ts';
+import { runWorker } from './node/run-worker.ts';
 import { loadOrCreateKey, peerIdString } from './network/identity.ts';
+import { keyFile, readRoster, rosterDir, writeKeys } from './network/roster.ts';
 import { loadRunData, readRunConfig, writeRunConfig, type RunConfig } from './node/config.ts';
 import { formatBackend, selectBackend } from './model/backend.ts';
 import { runningAgents } from './node/config.ts';
 import { failedAgents, formatHeads, formatSummary } from './report/summary.ts';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadTopology } from './topology/load.ts';
 import { describeTopology } from './topology/describe.ts';
 import { renderTopologySvg } from './topology/render-svg.ts';
+
+interface NodeFlags {
+  agent?: string;
+  listen: string;
+  peer: string[];
+  key?: string;
+  config?: string;
+  resume: boolean;
+  printId: boolean;
+  roster?: string;
+  bootstrap: string[];
+  mdns: boolean;
+}
 
 const program = new Command()
   .name('mhd')
@@ -104,11 +120,14 @@ addExperimentOptions(
 addExperimentOptions(
   program
     .command('cluster')
-    .description('launch one OS process per agent (libp2p over 127.0.0.1 TCP, Noise, yamux), show progress, print per-agent accuracy'),
-).action(async (opts: ExperimentOptions) => {
+    .description('launch every agent as a libp2p node on 127.0.0.1 TCP (Noise, yamux) in a pool of worker processes, show progress, print per-agent accuracy'),
+)
+  .addOption(new Option('--processes <n|agents>', 'worker processes: a count, or "agents" for one per agent (default: one per core)').argParser(processCount))
+  .action(async (opts: ExperimentOptions & { processes?: ProcessCount }) => {
   const { config, runDir, backend } = await prepareRun(opts);
   const agents = runningAgents(config);
-  console.log(`cluster: ${config.mode} on ${config.topology.name}, ${agents.length} agent processes, ${config.rounds} rounds, ${config.dataset} ${config.partition}, backend ${backend}`);
+  const workers = assignWorkers(agents, opts.processes).length;
+  console.log(`cluster: ${config.mode} on ${config.topology.name}, ${agents.length} agents in ${workers} processes, ${config.rounds} rounds, ${config.dataset} ${config.partition}, backend ${backend}`);
   console.log(`run directory: ${runDir}`);
   const stop = new AbortController();
   let interrupts = 0;
@@ -120,7 +139,7 @@ addExperimentOptions(
   };
   process.on('SIGINT', onSigint);
   const progress = createProgress(agents, config.rounds);
-  const result = await startingIn(runDir, () => launchCluster(config, runDir, { signal: stop.signal, onEvent: (e) => progress.update(e) })).finally(() =>
+  const result = await startingIn(runDir, () => launchCluster(config, runDir, { signal: stop.signal, processes: opts.processes, onEvent: (e) => progress.update(e) })).finally(() =>
     progress.stop(),
   );
   process.off('SIGINT', onSigint);
@@ -140,16 +159,19 @@ addExperimentOptions(
 addExperimentOptions(
   program
     .command('node')
-    .description('run one agent: its id, the topology, a listen address and its neighbours\' multiaddrs (a cluster across machines)'),
+    .description('run one agent: its id, the topology, a listen address, and a roster with a bootstrap address or its neighbours\' multiaddrs (a cluster across machines)'),
 )
   .option('--agent <id>', 'which agent of the topology this node is (required unless --print-id)')
+  .option('--roster <file>', 'roster.yaml from `mhd keys`: every agent\'s peer id; neighbours are found by discovery')
+  .option('--bootstrap <multiaddr...>', 'with --roster: peers to dial first (/p2p/<id> may be left out for a roster address)', [])
+  .option('--mdns', 'with --roster: also discover peers on the local network by multicast DNS', false)
   .option('--listen <multiaddr>', 'address to listen on', '/ip4/127.0.0.1/tcp/0')
   .option('--peer <agent=multiaddr...>', "a neighbour's address, ending in /p2p/<peer id> (repeat for each)", [])
   .option('--key <file>', 'identity key file (created if missing; default agents/<id>/key in the run directory)')
   .option('--config <file>', "a resolved config.json (as a cluster writes) instead of the experiment options")
   .option('--resume', 'continue from the last checkpoint in the run directory', false)
   .option('--print-id', 'print the peer id of --key (creating the key) and exit', false)
-  .action(async (opts: ExperimentOptions & { agent?: string; listen: string; peer: string[]; key?: string; config?: string; resume: boolean; printId: boolean }) => {
+  .action(async (opts: ExperimentOptions & NodeFlags) => {
     if (opts.printId) {
       if (!opts.key) throw new Error('--print-id needs --key FILE');
       console.log(peerIdString(await loadOrCreateKey(opts.key)));
@@ -157,26 +179,54 @@ addExperimentOptions(
     }
     if (!opts.agent) throw new Error("missing --agent: which agent of the topology this node is");
     const agent = opts.agent;
+    const roster = opts.roster ? readRoster(opts.roster) : undefined;
+    if (!roster && (opts.bootstrap.length > 0 || opts.mdns)) throw new Error('--bootstrap and --mdns need --roster FILE (write one with `mhd keys`)');
     const config = opts.config ? readRunConfig(opts.config) : buildRunConfig(opts);
     const runDir = opts.out ?? defaultRunDir(config.topology.name, `${config.mode}-${agent}`);
-    const launched = process.env.MHD_AGENT_PROCESS === '1';
     // Every input is checked before anything is written: peers, listen address, data.
-    const peers = launched && opts.peer.length === 0 ? undefined : parsePeers(opts.peer);
+    const peers = opts.peer.length === 0 ? undefined : parsePeers(opts.peer);
     const listen = parseListen(opts.listen);
-    if (!launched) loadRunData(config);
+    loadRunData(config);
+    const key = opts.key ?? (opts.roster ? keyFile(rosterDir(opts.roster), agent) : undefined);
     await startingIn(runDir, async () => {
-      if (!launched) {
-        writeRunConfig(runDir, config);
-        console.log(`node ${agent}: run directory ${runDir}`);
-      }
-      await runNode({ config, agent: agent, runDir, listen: [listen], keyFile: opts.key, resume: opts.resume, peers, echoLog: !launched });
+      writeRunConfig(runDir, config);
+      console.log(`node ${agent}: run directory ${runDir}`);
+      await runNode({ config, agent, runDir, listen: [listen], keyFile: key, resume: opts.resume, peers, echoLog: true, roster, bootstrap: opts.bootstrap, mdns: opts.mdns });
     });
-    if (!launched) {
-      const { summary } = report(runDir);
-      console.log(formatHeads(summary));
-    }
-    // The IPC channel and libp2p's timers would keep the process alive; every file is written.
+    const { summary } = report(runDir);
+    console.log(formatHeads(summary));
+    // libp2p's timers would keep the process alive; every file is written.
     process.exit(0);
+  });
+
+program
+  .command('keys')
+  .description('write one identity key per agent of a topology and DIR/roster.yaml (peer ids, known addresses) for `node --roster`')
+  .requiredOption('--topology <file>', 'topology file (YAML or JSON)')
+  .requiredOption('--out <dir>', 'directory for <agent>.key files and roster.yaml (existing keys are kept)')
+  .option('--addr <agent=multiaddr...>', 'a known listen address of an agent, written to the roster (repeat)', [])
+  .action(async (opts: { topology: string; out: string; addr: string[] }) => {
+    const t = loadTopology(opts.topology);
+    const addrs: Record<string, string[]> = {};
+    for (const v of opts.addr) {
+      const eq = v.indexOf('=');
+      if (eq <= 0) throw new Error(`bad --addr "${v}": expected AGENT=MULTIADDR, e.g. a0=/ip4/10.0.0.1/tcp/4001`);
+      (addrs[v.slice(0, eq)] ??= []).push(v.slice(eq + 1));
+    }
+    const file = await writeKeys({ agents: t.agents, dir: opts.out, topology: t.name, addrs });
+    const roster = readRoster(file);
+    console.log(formatTable(['agent', 'peer id', 'addresses'], t.agents.map((a) => [a, roster.agents[a].peerId, roster.agents[a].addrs.join(' ')])));
+    console.log(`\nkeys: ${join(opts.out, '<agent>.key')} (copy each to its machine); roster: ${file} (copy to every machine)`);
+  });
+
+// The cluster launcher's worker: hosts some of a run's agents (not for direct use).
+program
+  .command('worker', { hidden: true })
+  .requiredOption('--agents <ids>', 'comma-separated agents to host')
+  .requiredOption('--config <file>', 'the run configuration')
+  .requiredOption('--out <dir>', 'the run directory')
+  .action(async (opts: { agents: string; config: string; out: string }) => {
+    await runWorker({ config: readRunConfig(opts.config), agents: opts.agents.split(','), runDir: opts.out });
   });
 
 program

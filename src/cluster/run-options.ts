@@ -48,6 +48,9 @@ export const int = (name: string, min: number) => (raw: string) => {
   if (!Number.isInteger(v) || v < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${raw}"`);
   return v;
 };
+/** `--processes`: a positive count, or `agents` for one process per agent. */
+export const processCount = (raw: string): number | 'agents' => (raw === 'agents' ? 'agents' : int('--processes', 1)(raw));
+
 const num = (name: string, min: number) => (raw: string) => {
   const v = Number(raw);
   if (!Number.isFinite(v) || v < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}, got "${raw}"`);

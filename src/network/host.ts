@@ -1,14 +1,32 @@
 // The libp2p host of an agent: TCP (or in-memory for tests), Noise, yamux, and a connection gater that
-// refuses every peer outside the resolved topology.
-import { createLibp2p, type Libp2p } from 'libp2p';
+// refuses every peer outside the resolved topology (or the roster). With discovery on, it also runs
+// identify, ping, a private Kademlia DHT among the roster's peers, bootstrap dials and optionally mDNS.
+import { createLibp2p, type Libp2p, type Libp2pOptions } from 'libp2p';
 import { tcp } from '@libp2p/tcp';
 import { memory } from '@libp2p/memory';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
-import type { PeerId, PrivateKey } from '@libp2p/interface';
+import { bootstrap } from '@libp2p/bootstrap';
+import { identify } from '@libp2p/identify';
+import { kadDHT } from '@libp2p/kad-dht';
+import { mdns } from '@libp2p/mdns';
+import { ping } from '@libp2p/ping';
+import type { PeerId, PeerInfo, PrivateKey } from '@libp2p/interface';
 import { listenErrorFrom } from './errors.ts';
 
 export type TransportKind = 'tcp' | 'memory';
+
+/** This project's DHT protocol: its own name, so it never mixes with the public IPFS DHT. */
+export const DHT_PROTOCOL = '/mhd/kad/1.0.0';
+
+export interface DiscoveryOptions {
+  /** Multiaddrs (ending in /p2p/<id>) dialled at start. */
+  bootstrap: string[];
+  /** Peer routing through a Kademlia DHT over the roster's peers. */
+  dht: boolean;
+  /** Multicast DNS on the local network. */
+  mdns: boolean;
+}
 
 export interface HostOptions {
   privateKey: PrivateKey;
@@ -19,6 +37,8 @@ export interface HostOptions {
   allowedPeers: () => ReadonlySet<string>;
   /** Called when the gater refuses a peer, for logging. */
   onRefused?: (peerId: string, direction: 'inbound' | 'outbound') => void;
+  /** Off (undefined) for local clusters, where every address is handed out by the launcher. */
+  discovery?: DiscoveryOptions;
 }
 
 export async function createHost(opts: HostOptions): Promise<Libp2p> {
@@ -37,17 +57,34 @@ export async function createHost(opts: HostOptions): Promise<Libp2p> {
 }
 
 function startHost(opts: HostOptions, deny: (direction: 'inbound' | 'outbound') => (peerId: PeerId) => boolean): Promise<Libp2p> {
+  const d = opts.discovery;
+  // The DHT hands out and stores addresses of allowed peers only: an outsider is never even dialled.
+  const rosterOnly = (peer: PeerInfo): PeerInfo => (opts.allowedPeers().has(peer.id.toString()) ? peer : { ...peer, multiaddrs: [] });
+  const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = [];
+  if (d && d.bootstrap.length > 0) peerDiscovery.push(bootstrap({ list: d.bootstrap, timeout: 100 }));
+  if (d?.mdns) peerDiscovery.push(mdns({ interval: 1000 }));
+  const services: Libp2pOptions<Record<string, unknown>>['services'] = {};
+  if (d) {
+    services.identify = identify();
+    services.ping = ping();
+    // Server mode from the start: agents of a private network are dialable by each other, and kad-dht
+    // would otherwise wait for a public address that a LAN never has. (The cast: kad-dht wants the ping
+    // service among its components, which libp2p provides from `services.ping` but cannot type here.)
+    if (d.dht) services.dht = kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: rosterOnly, initialQuerySelfInterval: 500 }) as never;
+  }
   return createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
     transports: [opts.transport === 'tcp' ? tcp() : memory()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    peerDiscovery,
+    services,
     connectionGater: {
       denyDialPeer: deny('outbound'),
       denyInboundEncryptedConnection: deny('inbound'),
       denyOutboundEncryptedConnection: deny('outbound'),
-      // Loopback and private addresses are this project's normal case (a local cluster).
+      // Loopback and private addresses are this project's normal case (a local cluster, a LAN).
       denyDialMultiaddr: () => false,
     },
   });

@@ -9,7 +9,8 @@ import { evaluation, Learner, type RoundTargets } from '../learning/learner.ts';
 import type { Round } from '../learning/types.ts';
 import { formatBackend, selectBackend, tf } from '../model/backend.ts';
 import { loadCheckpointInto, saveCheckpoint } from '../model/checkpoint.ts';
-import { createHost, type TransportKind } from '../network/host.ts';
+import { findPeers } from '../network/discovery.ts';
+import { createHost, type DiscoveryOptions, type TransportKind } from '../network/host.ts';
 import { loadOrCreateKey, peerIdString } from '../network/identity.ts';
 import type { Peer } from '../network/round-protocol.ts';
 import type { AgentId } from '../topology/types.ts';
@@ -32,6 +33,10 @@ export interface AgentSetup {
   /** Also print log lines on the console (the `node` command). */
   echoLog?: boolean;
   onRound?: (record: RoundRecord) => void;
+  /** Peers known before the host starts (a roster): the gater admits them from the first dial. */
+  peers?: Record<AgentId, Peer>;
+  /** Bootstrap, DHT, mDNS: for agents that know their neighbours by peer id only. */
+  discovery?: DiscoveryOptions;
 }
 
 export const agentDir = (runDir: string, agent: AgentId) => join(runDir, 'agents', agent);
@@ -106,7 +111,8 @@ export class Agent {
       seed: config.seed * 1000 + agents.indexOf(agent) + 1,
       stepsMultiplier: central ? config.topology.agents.length : 1,
     });
-    const neighbours = new Neighbours(config.topology, agent, log);
+    const neighbours = new Neighbours(config.topology, agent, log, config.fetchTimeoutMs);
+    if (setup.peers) neighbours.setPeers(setup.peers);
     const key = await loadOrCreateKey(setup.keyFile ?? join(dir, 'key'));
     const node = await createHost({
       privateKey: key,
@@ -114,6 +120,7 @@ export class Agent {
       transport: setup.transport,
       allowedPeers: () => neighbours.allowedPeers(),
       onRefused: (peer, direction) => log.warn(`refused ${direction} connection of unknown peer ${peer}`),
+      discovery: setup.discovery,
     });
     const histogram = central ? data.pooledHistogram() : data.partition.histograms[index];
     const self = new Agent({ setup, node, learner, data, histogram, backend, log, neighbours });
@@ -134,6 +141,26 @@ export class Agent {
   /** Another agent is dead: stop waiting to serve it. */
   markGone(agent: AgentId): void {
     this.neighbours.markGone(agent);
+  }
+
+  /**
+   * Looks for the teachers that have a peer id but no address (bootstrap, DHT, mDNS), logging who is
+   * still missing, until all are found or `signal` aborts. Resolves at once without discovery.
+   */
+  async discover(signal: AbortSignal): Promise<void> {
+    const d = this.setup.discovery;
+    if (!d) return;
+    await findPeers(
+      {
+        node: this.node,
+        missing: () => this.neighbours.unlocatedTeachers(),
+        onFound: (agent, addrs) => this.neighbours.learnAddrs(agent, addrs),
+        bootstrap: d.bootstrap,
+        peerRouting: d.dht,
+        log: (line) => this.log.info(`discovery: ${line}`),
+      },
+      signal,
+    );
   }
 
   private checkpointFile(): string {

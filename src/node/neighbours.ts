@@ -32,8 +32,12 @@ export class Neighbours {
   private readonly gone = new Set<AgentId>();
   private readonly log: AgentLog;
 
-  constructor(topology: Topology, self: AgentId, log: AgentLog) {
+  /** How long a fetch waits for discovery to find a neighbour known only by peer id. */
+  private readonly locateWaitMs: number;
+
+  constructor(topology: Topology, self: AgentId, log: AgentLog, locateWaitMs = 0) {
     this.self = self;
+    this.locateWaitMs = locateWaitMs;
     this.teachers = inNeighbours(topology, self);
     this.readers = outNeighbours(topology, self);
     this.log = log;
@@ -44,6 +48,17 @@ export class Neighbours {
     this.peers = { ...peers };
     delete this.peers[this.self];
     this.allowed = new Set(Object.values(this.peers).map((p) => p.peerId));
+  }
+
+  /** Addresses found for an agent known only by peer id (discovery); kept unless it already has some. */
+  learnAddrs(agent: AgentId, addrs: readonly string[]): void {
+    const peer = this.peers[agent];
+    if (peer && peer.addrs.length === 0) this.peers[agent] = { ...peer, addrs: [...addrs] };
+  }
+
+  /** Teachers whose peer id is known but no address yet: the ones discovery looks for. */
+  unlocatedTeachers(): Peer[] {
+    return this.teachers.map((a) => this.peers[a]).filter((p): p is Peer => p !== undefined && p.addrs.length === 0);
   }
 
   /** Peer ids the connection gater lets through. */
@@ -99,15 +114,22 @@ export class Neighbours {
     return this.readers.filter((a) => this.peers[a] && !this.gone.has(a) && (this.lastServed[a] ?? -1) < round);
   }
 
+  /** The peer of `agent`, waiting (at most locateWaitMs) while it has a peer id but no address yet. */
+  private async located(agent: AgentId): Promise<Peer | undefined> {
+    const end = Date.now() + this.locateWaitMs;
+    while (this.peers[agent] && this.peers[agent].addrs.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+    return this.peers[agent];
+  }
+
   /** Asks every in-neighbour at once; sorts answers, refusals and network failures apart. */
   async fetchAll<T>(fetch: (peer: Peer) => Promise<FetchOutcome<T>>): Promise<FetchedFromAll<T>> {
     let waitedMs = 0;
     const out: FetchedFromAll<T> = { ok: [], skipped: [], rejected: [], received: {}, waitSeconds: 0 };
     await Promise.all(
       this.teachers.map(async (agent) => {
-        const peer = this.peers[agent];
-        if (!peer) {
-          out.skipped.push({ agent, reason: 'no address known for this neighbour' });
+        const peer = await this.located(agent);
+        if (!peer || peer.addrs.length === 0) {
+          out.skipped.push({ agent, reason: peer ? 'not found yet: discovery is still looking' : 'no address known for this neighbour' });
           return;
         }
         try {

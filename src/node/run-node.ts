@@ -1,11 +1,15 @@
-// One agent as its own OS process: the body of `mhd node`, which the cluster launcher also spawns.
-// Peers come from the command line (a node on another machine) or from the launcher over IPC.
+// One agent on its own: the body of `mhd node`, for a cluster across machines. Peers come from the
+// command line (`--peer`), or from a roster whose addresses discovery finds (`--roster`, `--bootstrap`,
+// `--mdns`); `--peer` wins where both name an agent. The local cluster runs the same Agent in workers
+// (./run-worker.ts).
+import { existsSync } from 'node:fs';
 import { multiaddr } from '@multiformats/multiaddr';
-import type { ToAgent, ToLauncher } from './ipc.ts';
 import type { TransportKind } from '../network/host.ts';
+import { loadOrCreateKey, peerIdString } from '../network/identity.ts';
 import type { Peer } from '../network/round-protocol.ts';
+import { checkOwnEntry, resolveBootstrap, rosterPeers, RosterMismatchError, type Roster } from '../network/roster.ts';
 import { Agent } from './agent.ts';
-import type { RunConfig } from './config.ts';
+import { runningAgents, type RunConfig } from './config.ts';
 
 export interface NodeOptions {
   config: RunConfig;
@@ -14,10 +18,16 @@ export interface NodeOptions {
   listen: string[];
   keyFile?: string;
   resume?: boolean;
-  /** Peers given up front; absent when the launcher sends them over IPC. */
+  /** Neighbours' addresses given on the command line. */
   peers?: Record<string, Peer>;
   transport?: TransportKind;
   echoLog?: boolean;
+  /** Every agent's peer id (the allow-list); addresses of the rest are found by discovery. */
+  roster?: Roster;
+  /** Multiaddrs to dial first (with /p2p/<id>, or a roster address without it). */
+  bootstrap?: string[];
+  /** Also look on the local network with multicast DNS. */
+  mdns?: boolean;
 }
 
 /**
@@ -28,64 +38,45 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
-function tell(msg: ToLauncher): void {
-  process.send?.(msg);
+/** Checks the roster against the run and the key; returns the agent's peers and discovery options. */
+async function fromRoster(o: NodeOptions, roster: Roster): Promise<Pick<Parameters<typeof Agent.create>[0], 'peers' | 'discovery'>> {
+  const lacking = runningAgents(o.config).filter((a) => !roster.agents[a]);
+  if (lacking.length > 0) throw new RosterMismatchError(`${roster.source} lacks ${lacking.join(', ')} of the run's topology`);
+  if (!o.keyFile || !existsSync(o.keyFile)) throw new RosterMismatchError(`no key file ${o.keyFile ?? ''} for ${o.agent}: write keys and roster with \`mhd keys\``);
+  checkOwnEntry(roster, o.agent, peerIdString(await loadOrCreateKey(o.keyFile)), o.keyFile);
+  // --peer wins where given.
+  const peers = { ...rosterPeers(roster), ...(o.peers ?? {}) };
+  const bootstrap = (o.bootstrap ?? []).map((b) => resolveBootstrap(roster, b));
+  return { peers, discovery: { bootstrap, dht: true, mdns: o.mdns ?? false } };
 }
 
 export async function runNode(o: NodeOptions): Promise<void> {
   const stop = new AbortController();
   const onSignal = () => stop.abort();
-  // Ctrl-C reaches every process of the terminal's group: each agent stops between rounds and leaves
-  // its metrics readable, instead of dying mid-write.
+  // Ctrl-C stops the agent between rounds and leaves its metrics readable, instead of dying mid-write.
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let agent: Agent;
+  let peers: Record<string, Peer>;
   try {
-    agent = await Agent.create({
-      agent: o.agent,
-      config: o.config,
-      runDir: o.runDir,
-      transport: o.transport ?? 'tcp',
-      listen: o.listen,
-      keyFile: o.keyFile,
-      resume: o.resume,
-      echoLog: o.echoLog,
-      onRound: (r) =>
-        tell({ type: 'round', agent: r.agent, round: r.round, rounds: o.config.rounds, loss: r.loss.total, shared: r.eval?.sharedAccuracy, seconds: r.seconds }),
-    });
+    const discovered = o.roster ? await fromRoster(o, o.roster) : {};
+    peers = discovered.peers ?? o.peers ?? {};
+    if (Object.keys(peers).length === 0) throw new Error('no peers given: use --peer AGENT=MULTIADDR, or --roster FILE with --bootstrap MULTIADDR');
+    agent = await Agent.create({ ...discovered, agent: o.agent, config: o.config, runDir: o.runDir, transport: o.transport ?? 'tcp', listen: o.listen, keyFile: o.keyFile, resume: o.resume, echoLog: o.echoLog });
   } catch (err) {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     throw new StartupError((err as Error).message, { cause: err });
   }
+  const discovering = new AbortController();
   try {
-    let peers = o.peers;
-    let gotPeers: (peers: Record<string, Peer>) => void = () => undefined;
-    let stopped: (err: Error) => void = () => undefined;
-    const got = new Promise<Record<string, Peer>>((resolve, reject) => {
-      gotPeers = resolve;
-      stopped = reject;
-    });
-    process.on('message', (m: ToAgent) => {
-      if (m.type === 'peers') gotPeers(m.peers);
-      else if (m.type === 'gone') agent.markGone(m.agent);
-      else if (m.type === 'stop') {
-        stop.abort();
-        stopped(new Error('stopped by the launcher before the run began'));
-      }
-    });
-    if (!peers) {
-      if (!process.send) throw new Error('no peers given (use --peer AGENT=MULTIADDR) and no launcher to ask');
-      tell({ type: 'ready', agent: agent.id, peerId: agent.peerId, addrs: agent.addrs });
-      peers = await got;
-    } else {
-      // Nobody awaits it: a late stop must not be an unhandled rejection.
-      got.catch(() => undefined);
-    }
     agent.setPeers(peers);
-    const outcome = await agent.run(stop.signal);
-    tell({ type: 'done', agent: agent.id, outcome });
+    const search = agent.discover(discovering.signal);
+    await agent.run(stop.signal);
+    discovering.abort();
+    await search;
   } finally {
+    discovering.abort();
     await agent.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

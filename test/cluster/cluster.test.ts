@@ -13,10 +13,10 @@ const tiny = ['--nodes', 'small', '--aux-heads', '3', '--private', '100', '--pub
 describe('local cluster', () => {
   it('runs one process per agent end to end and writes summary.json, summary.csv and report.html', () => {
     const dir = join(tempDir(), 'run');
-    const res = spawnSync(NODE, ['src/cli.ts', 'cluster', '--topology', line3, '--rounds', '2', ...tiny, '--out', dir], { encoding: 'utf8', timeout: 120_000 });
+    const res = spawnSync(NODE, ['src/cli.ts', 'cluster', '--topology', line3, '--rounds', '2', '--processes', '2', ...tiny, '--out', dir], { encoding: 'utf8', timeout: 120_000 });
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
-    expect(res.stdout).toMatch(/3 agent processes/);
+    expect(res.stdout).toMatch(/3 agents in 2 processes/);
     expect(res.stdout).toMatch(/^mean\s+\d+\.\d%/m);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ mode: 'mhd', dataset: 'mnist', topology: 'line-3', rounds: 2 });
@@ -49,6 +49,7 @@ describe('local cluster', () => {
     const config = tinyConfig({ topology: line3, rounds: 4, fetchTimeout: 3 });
     let killed = false;
     const result = await launchCluster(config, dir, {
+      processes: 'agents',
       onEvent: (e, cluster) => {
         if (e.type === 'round' && e.agent === 'a1' && !killed) {
           killed = true;

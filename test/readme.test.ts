@@ -1,0 +1,67 @@
+// The README's "A cluster across machines" commands, run exactly as written: the first block once, then
+// the second block's lines at the same time (each line is one machine), all on 127.0.0.1. They run in a
+// scratch directory that links to this checkout, so keys/ and runs/ land there, not in the repository.
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tempDir } from './helpers/config.ts';
+
+/** The fenced sh blocks of a README section, as commands (continuations joined, comments dropped). */
+export function sectionCommands(markdown: string, heading: string): string[][] {
+  const start = markdown.indexOf(`\n${heading}\n`);
+  if (start < 0) throw new Error(`README has no "${heading}" section`);
+  const rest = markdown.slice(start + heading.length + 2);
+  const section = rest.slice(0, rest.search(/\n#{1,3} /) >= 0 ? rest.search(/\n#{1,3} /) : undefined);
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) =>
+    m[1]
+      .replace(/\\\n\s*/g, '')
+      .split('\n')
+      .map((l) => l.replace(/\s+#.*$/, '').trim())
+      .filter((l) => l !== '' && !l.startsWith('#')),
+  );
+}
+
+function sh(command: string, cwd: string, ms: number): Promise<{ code: number | null; out: string }> {
+  return new Promise((done) => {
+    const p = spawn('bash', ['-c', command], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => p.kill('SIGKILL'), ms);
+    p.on('exit', (code) => {
+      clearTimeout(timer);
+      done({ code, out });
+    });
+  });
+}
+
+describe('README, "A cluster across machines"', () => {
+  const blocks = sectionCommands(readFileSync('README.md', 'utf8'), '### A cluster across machines');
+
+  it('has the keys command, then one node command per machine with a roster and no --peer', () => {
+    expect(blocks).toHaveLength(2);
+    expect(blocks[0]).toHaveLength(1);
+    expect(blocks[0][0]).toMatch(/^npm run mhd -- keys /);
+    expect(blocks[1]).toHaveLength(4);
+    for (const c of blocks[1]) {
+      expect(c).toMatch(/^npm run mhd -- node .*--roster keys\/roster\.yaml/);
+      expect(c).not.toMatch(/--peer/);
+    }
+  });
+
+  it('runs as written on one machine: every agent finds its neighbours and finishes', async () => {
+    const dir = tempDir('mhd-readme-');
+    for (const f of ['package.json', 'node_modules', 'src', 'topologies', 'nodes', 'tsconfig.json']) symlinkSync(resolve(f), join(dir, f));
+    const keys = await sh(blocks[0][0], dir, 60_000);
+    expect(keys.code, keys.out).toBe(0);
+    expect(existsSync(join(dir, 'keys', 'roster.yaml'))).toBe(true);
+    const nodes = await Promise.all(blocks[1].map((c) => sh(c, dir, 150_000)));
+    for (const [i, n] of nodes.entries()) {
+      expect(n.code, n.out.slice(-3000)).toBe(0);
+      if (i > 0) expect(n.out).toMatch(/discovery: found/);
+      const metrics = readFileSync(join(dir, 'runs', `ring-4-a${i}`, 'agents', `a${i}`, 'metrics.jsonl'), 'utf8').trim().split('\n');
+      expect(JSON.parse(metrics.at(-1)!)).toMatchObject({ type: 'end', status: 'finished', roundsCompleted: 3 });
+    }
+  }, 240_000);
+});
