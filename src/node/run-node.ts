@@ -60,8 +60,8 @@ export async function runNode(o: NodeOptions): Promise<void> {
   let peers: Record<string, Peer>;
   try {
     const discovered = o.roster ? await fromRoster(o, o.roster) : {};
+    // No peers at all is allowed (a baseline, a drill): the agent then skips every neighbour, and says so.
     peers = discovered.peers ?? o.peers ?? {};
-    if (Object.keys(peers).length === 0) throw new Error('no peers given: use --peer AGENT=MULTIADDR, or --roster FILE with --bootstrap MULTIADDR');
     agent = await Agent.create({ ...discovered, agent: o.agent, config: o.config, runDir: o.runDir, transport: o.transport ?? 'tcp', listen: o.listen, keyFile: o.keyFile, resume: o.resume, echoLog: o.echoLog });
   } catch (err) {
     process.off('SIGINT', onSignal);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchCluster } from '../../src/cluster/launcher.ts';
@@ -11,7 +11,7 @@ const line3 = topologyFile('name: line-3\nagents: 3\ngraph: line\n');
 const tiny = ['--nodes', 'small', '--aux-heads', '3', '--private', '100', '--public', '400', '--chunk', '100', '--steps', '3', '--eval-samples', '300', '--backend', 'wasm'];
 
 describe('local cluster', () => {
-  it('runs one process per agent end to end and writes summary.json, summary.csv and report.html', () => {
+  it('runs a cluster of worker processes end to end and writes summary.json, summary.csv and report.html', () => {
     const dir = join(tempDir(), 'run');
     const res = spawnSync(NODE, ['src/cli.ts', 'cluster', '--topology', line3, '--rounds', '2', '--processes', '2', ...tiny, '--out', dir], { encoding: 'utf8', timeout: 120_000 });
     expect(res.stderr).toBe('');
@@ -82,4 +82,68 @@ describe('local cluster', () => {
     await expect(launchCluster(tinyConfig({ topology: line3, private: 100_000 }), dir)).rejects.toThrow(/more samples asked for than exist/);
     expect(existsSync(dir)).toBe(false);
   });
+});
+
+describe('a pool of worker processes', () => {
+  it('hosts several agents per process, each its own node; stopping one agent leaves its process-mates running, and it resumes on its own', async () => {
+    const dir = tempDir();
+    const config = tinyConfig({ topology: line3, rounds: 4, fetchTimeout: 3, checkpointEvery: 1 });
+    let stopped = false;
+    const result = await launchCluster(config, dir, {
+      processes: 2,
+      onEvent: (e, cluster) => {
+        if (e.type === 'round' && e.agent === 'a1' && e.round === 1 && !stopped) {
+          stopped = true;
+          cluster.stop('a1');
+        }
+      },
+    });
+    expect(result.processes).toBe(2);
+    expect(result.failed).toEqual({});
+    const run = buildRunReport(dir);
+    const byId = Object.fromEntries(run.summary.agents.map((a) => [a.id, a]));
+    // a0 shares a worker with a1 and goes on to the end
+    expect(byId.a0).toMatchObject({ status: 'finished', roundsCompleted: 4 });
+    expect(byId.a2).toMatchObject({ status: 'finished', roundsCompleted: 4 });
+    expect(byId.a1.status).toBe('stopped');
+    expect(byId.a1.roundsCompleted).toBeLessThan(4);
+    const ids = ['a0', 'a1', 'a2'].map((a) => JSON.parse(readFileSync(join(dir, 'agents', a, 'metrics.jsonl'), 'utf8').split('\n')[0]).peerId);
+    expect(new Set(ids).size).toBe(3);
+    expect(existsSync(join(dir, 'workers', 'w0.output'))).toBe(true);
+    // the stopped agent resumes on its own from its checkpoint, with the same peer id
+    const resumed = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(NODE, ['src/cli.ts', 'node', '--agent', 'a1', '--resume', '--config', join(dir, 'config.json'), '--out', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(resumed.code).toBe(0);
+    const lines = readFileSync(join(dir, 'agents', 'a1', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const starts = lines.filter((l) => l.type === 'start');
+    expect(starts).toHaveLength(2);
+    expect(starts[1].startRound).toBe(byId.a1.roundsCompleted);
+    expect(starts[1].peerId).toBe(ids[1]);
+    expect(buildRunReport(dir).summary.agents.find((a) => a.id === 'a1')).toMatchObject({ status: 'finished', roundsCompleted: 4 });
+  }, 180_000);
+
+  it('a worker that dies fails exactly its agents; the other worker finishes', async () => {
+    const dir = tempDir();
+    const config = tinyConfig({ topology: line3, rounds: 4, fetchTimeout: 3 });
+    let killed = false;
+    const result = await launchCluster(config, dir, {
+      processes: 2,
+      onEvent: (e, cluster) => {
+        if (e.type === 'round' && e.agent === 'a0' && !killed) {
+          killed = true;
+          cluster.kill('a0');
+        }
+      },
+    });
+    // a0 and a1 share worker w0
+    expect(Object.keys(result.failed).sort()).toEqual(['a0', 'a1']);
+    expect(result.failed.a1).toMatch(/worker w0 killed by SIGKILL/);
+    const byId = Object.fromEntries(buildRunReport(dir).summary.agents.map((a) => [a.id, a]));
+    expect(byId.a2).toMatchObject({ status: 'finished', roundsCompleted: 4 });
+    expect(readFileSync(join(dir, 'agents', 'a2', 'log'), 'utf8')).toMatch(/a1 is gone/);
+  }, 180_000);
 });
