@@ -1,4 +1,5 @@
-// Small inline SVG line charts for the report: accuracy per round, one line per agent plus the mean.
+// Small inline SVG line charts: accuracy per round in the report (one line per agent plus the mean, or
+// bands for many agents), and cost against agents in the benchmarks.
 import { escapeXml } from '../text/xml.ts';
 
 export interface Series {
@@ -13,26 +14,41 @@ export interface Series {
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
-export function lineChart(title: string, series: Series[], opts: { width?: number; height?: number; xLabel?: string } = {}): string {
+export interface ChartOptions {
+  width?: number;
+  height?: number;
+  xLabel?: string;
+  /** Top of the y axis; default 1 (accuracies). */
+  yMax?: number;
+  /** Tick labels of the y axis; default percentages. */
+  yFormat?: (v: number) => string;
+  /** Ticks at these x values (e.g. agent counts) instead of evenly spaced integers. */
+  xTicks?: number[];
+  /** A log2 x axis (agent counts from 8 to 256). */
+  logX?: boolean;
+}
+
+export function lineChart(title: string, series: Series[], opts: ChartOptions = {}): string {
   const w = opts.width ?? 360;
   const h = opts.height ?? 220;
   const m = { l: 40, r: 10, t: 24, b: 30 };
-  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const xMin = Math.min(0, ...xs);
-  const xMax = Math.max(1, ...xs);
-  const x = (v: number) => m.l + ((v - xMin) / (xMax - xMin || 1)) * (w - m.l - m.r);
-  const y = (v: number) => h - m.b - v * (h - m.t - m.b);
+  const fx = opts.logX ? Math.log2 : (v: number) => v;
+  const xs = series.flatMap((s) => [...s.points.map((p) => p[0]), ...(s.band ?? []).map((p) => p[0])]).map(fx);
+  const xMin = opts.logX ? Math.min(...xs) : Math.min(0, ...xs);
+  const xMax = Math.max(opts.logX ? xMin + 1 : 1, ...xs);
+  const yMax = opts.yMax ?? 1;
+  const yFormat = opts.yFormat ?? ((v: number) => `${Math.round(v * 100)}%`);
+  const x = (v: number) => m.l + ((fx(v) - xMin) / (xMax - xMin || 1)) * (w - m.l - m.r);
+  const y = (v: number) => h - m.b - (v / yMax) * (h - m.t - m.b);
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" font-family="sans-serif" font-size="10">`];
   parts.push(`<text x="${w / 2}" y="14" text-anchor="middle" font-size="12">${escapeXml(title)}</text>`);
-  for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+  for (const t of [0, 0.25, 0.5, 0.75, 1].map((f) => f * yMax)) {
     parts.push(`<line x1="${m.l}" x2="${w - m.r}" y1="${y(t)}" y2="${y(t)}" stroke="#eee"/>`);
-    parts.push(`<text x="${m.l - 4}" y="${y(t) + 3}" text-anchor="end">${t * 100}%</text>`);
+    parts.push(`<text x="${m.l - 4}" y="${y(t) + 3}" text-anchor="end">${escapeXml(yFormat(t))}</text>`);
   }
   const ticks = Math.min(10, xMax - xMin);
-  for (let i = 0; i <= ticks; i++) {
-    const v = Math.round(xMin + ((xMax - xMin) * i) / ticks);
-    parts.push(`<text x="${x(v)}" y="${h - m.b + 12}" text-anchor="middle">${v}</text>`);
-  }
+  const xTicks = opts.xTicks ?? Array.from({ length: ticks + 1 }, (_, i) => Math.round(xMin + ((xMax - xMin) * i) / ticks));
+  for (const v of xTicks) parts.push(`<text x="${x(v)}" y="${h - m.b + 12}" text-anchor="middle">${v}</text>`);
   parts.push(`<text x="${(m.l + w - m.r) / 2}" y="${h - 4}" text-anchor="middle">${escapeXml(opts.xLabel ?? 'round')}</text>`);
   series.forEach((s, i) => {
     if (s.band && s.band.length > 0) {
