@@ -1,20 +1,23 @@
 // npm test: the whole suite once per TensorFlow.js backend that loads here, native (tfjs-node) first,
 // then wasm, each with MHD_BACKEND set; ends with which backends ran and how each went. Exits non-zero
 // if any run fails or none could run. Arguments go to vitest (`npm test -- test/model`).
-// `npm run test:one` is a single plain `vitest run` (wasm, or MHD_BACKEND).
+// With MHD_BACKEND set, only that backend runs. `npm run test:one` is a single plain `vitest run`.
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatBackend, selectBackend } from '../src/model/backend.ts';
+import { formatBackend, parseBackendName, selectBackend } from '../src/model/backend.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 // cpu is not run as a suite: it is far too slow for it, and is the reference the gradient tests compare
 // native and wasm with.
-const CANDIDATES = [
+const ALL = [
   { env: 'node', label: 'native' },
   { env: 'wasm', label: 'wasm' },
 ];
+// A backend the user set (MHD_BACKEND=node npm test) is the only one run, and it must load.
+const chosen = process.env.MHD_BACKEND?.trim();
+const CANDIDATES = chosen && chosen !== 'auto' ? [{ env: chosen, label: parseBackendName(chosen) === 'tensorflow' ? 'native' : parseBackendName(chosen) }] : ALL;
 
 const lines: string[] = [];
 const runs: { label: string; ok: boolean }[] = [];
@@ -33,7 +36,7 @@ for (const c of CANDIDATES) {
     lines.push(`  ${c.label.padEnd(7)} not run: ${(err as Error).message.split('\n')[0]}`);
   }
 }
-lines.push('  cpu     not run as a suite (the reference the native and wasm gradients are tested against)');
+if (CANDIDATES === ALL) lines.push('  cpu     not run as a suite (the reference the native and wasm gradients are tested against)');
 console.log(`\nbackends tested: ${runs.map((r) => r.label).join(', ') || 'none'}`);
 console.log(lines.join('\n'));
 process.exit(runs.length > 0 && runs.every((r) => r.ok) ? 0 : 1);
