@@ -17,7 +17,16 @@ const ALL = [
 ];
 // A backend the user set (MHD_BACKEND=node npm test) is the only one run, and it must load.
 const chosen = process.env.MHD_BACKEND?.trim();
-const CANDIDATES = chosen && chosen !== 'auto' ? [{ env: chosen, label: parseBackendName(chosen) === 'tensorflow' ? 'native' : parseBackendName(chosen) }] : ALL;
+let CANDIDATES = ALL;
+if (chosen && chosen !== 'auto') {
+  try {
+    const name = parseBackendName(chosen);
+    CANDIDATES = [{ env: chosen, label: name === 'tensorflow' ? 'native' : name }];
+  } catch (err) {
+    console.error(`MHD_BACKEND: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
 
 const lines: string[] = [];
 const runs: { label: string; ok: boolean }[] = [];
