@@ -29,6 +29,8 @@ function rate(step: () => void, budget: number): number {
 }
 
 const rows: (string | number)[][] = [];
+/** Training samples/s per backend and backbone, for the ratios printed under the table. */
+const trainRates = new Map<string, number>();
 for (const name of BACKENDS) {
   let label: string;
   try {
@@ -54,6 +56,7 @@ for (const name of BACKENDS) {
     const trainRate = rate(train, seconds) * batch;
     const inferRate = rate(infer, seconds) * batch;
     rows.push([label, m.label, Math.round(trainRate), Math.round(inferRate)]);
+    trainRates.set(`${name} ${m.backbone}`, trainRate);
     console.log(`${label}  ${m.label}: train ${Math.round(trainRate)} samples/s, inference ${Math.round(inferRate)} samples/s`);
     tf.dispose([x, y]);
     optimizer.dispose();
@@ -62,3 +65,10 @@ for (const name of BACKENDS) {
 }
 console.log(`\nbatch ${batch}, ~${seconds}s per figure, ${process.arch}, Node ${process.version}`);
 console.log(formatTable(['backend', 'model', 'train samples/s', 'inference samples/s'], rows));
+for (const m of MODELS) {
+  const native = trainRates.get(`tensorflow ${m.backbone}`);
+  const wasm = trainRates.get(`wasm ${m.backbone}`);
+  if (native !== undefined && wasm !== undefined) {
+    console.log(`${m.backbone} training, native / wasm: ${(native / wasm).toFixed(2)}x (${Math.round(native)} vs ${Math.round(wasm)} samples/s)`);
+  }
+}

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { prepareNativeBackend } from './native-compat.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -29,6 +30,7 @@ async function tryNative(): Promise<string | undefined> {
   try {
     // A computed specifier keeps type-checking independent of the optional package.
     const spec = '@tensorflow/tfjs-node';
+    prepareNativeBackend();
     await import(spec);
     return undefined;
   } catch (err) {

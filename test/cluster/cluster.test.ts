@@ -4,11 +4,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchCluster } from '../../src/cluster/launcher.ts';
 import { buildRunReport } from '../../src/report/build.ts';
+import { TEST_BACKEND, TEST_BACKEND_NAME } from '../helpers/backend.ts';
 import { NODE } from '../helpers/node-bin.ts';
 import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
 
 const line3 = topologyFile('name: line-3\nagents: 3\ngraph: line\n');
-const tiny = ['--nodes', 'small', '--aux-heads', '3', '--private', '100', '--public', '400', '--chunk', '100', '--steps', '3', '--eval-samples', '300', '--backend', 'wasm'];
+const tiny = ['--nodes', 'small', '--aux-heads', '3', '--private', '100', '--public', '400', '--chunk', '100', '--steps', '3', '--eval-samples', '300', '--backend', TEST_BACKEND];
 
 describe('local cluster', () => {
   it('runs a cluster of worker processes end to end and writes summary.json, summary.csv and report.html', () => {
@@ -20,7 +21,7 @@ describe('local cluster', () => {
     expect(res.stdout).toMatch(/^mean\s+\d+\.\d%/m);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
     expect(summary).toMatchObject({ mode: 'mhd', dataset: 'mnist', topology: 'line-3', rounds: 2 });
-    expect(summary.backend).toMatch(/wasm/);
+    expect(summary.backend).toMatch(new RegExp(`^${TEST_BACKEND_NAME}`));
     expect(summary.wallSeconds).toBeGreaterThan(0);
     expect(summary.agents.map((a: { id: string }) => a.id)).toEqual(['a0', 'a1', 'a2']);
     for (const a of summary.agents) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRunConfig, experimentOptions, type ExperimentOptions } from '../../src/cluster/run-options.ts';
 import type { RunConfig } from '../../src/node/config.ts';
+import { TEST_BACKEND } from './backend.ts';
 
 export function tempDir(prefix = 'mhd-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -27,7 +28,7 @@ export function tinyOptions(over: Partial<ExperimentOptions> = {}): ExperimentOp
     evalSamples: 300,
     fetchTimeout: 5,
     checkpointEvery: 0,
-    backend: 'wasm',
+    backend: TEST_BACKEND,
     steps: 3,
     auxHeads: 3,
     ...over,

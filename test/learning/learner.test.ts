@@ -13,9 +13,10 @@ import { loadCheckpointInto, saveCheckpoint } from '../../src/model/checkpoint.t
 import { MultiHeadModel } from '../../src/model/multi-head.ts';
 import { imagesTensor } from '../../src/model/tensors.ts';
 import { loadProfile, type Profile } from '../../src/learning/profile.ts';
+import { TEST_BACKEND } from '../helpers/backend.ts';
 
 beforeAll(async () => {
-  await selectBackend('wasm');
+  await selectBackend(TEST_BACKEND);
 });
 
 const small: Profile = { ...loadProfile('small'), auxHeads: 3, stepsPerRound: 30 };
