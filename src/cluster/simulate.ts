@@ -16,13 +16,15 @@ export interface SimulationOptions {
   onRound?: (r: RoundRecord) => void;
   /** Stops these agents (by id) once they have finished the given round: failure drills in tests. */
   stopAfter?: Record<string, number>;
+  /** Agents (by id) that never start: nothing is at their address (the liar-absent reference runs). */
+  absent?: readonly string[];
 }
 
 export async function simulate(config: RunConfig, runDir: string, opts: SimulationOptions = {}): Promise<Summary> {
   writeRunConfig(runDir, config);
   const transport = opts.transport ?? 'tcp';
   const started = performance.now();
-  const ids = runningAgents(config);
+  const ids = runningAgents(config).filter((a) => !opts.absent?.includes(a));
   const agents: Agent[] = [];
   const stoppers = new Map<string, AbortController>();
   try {
