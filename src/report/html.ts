@@ -7,6 +7,7 @@ import { legend, lineChart, type Series } from './charts.ts';
 import type { RunData } from './run-dir.ts';
 import { formatHeads, formatSummary, type Summary } from './summary.ts';
 import { escapeXml } from '../text/xml.ts';
+import { trustSection } from './trust.ts';
 
 function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy', head: number): Series[] {
   const series: Series[] = run.agents.map((a) => ({
@@ -32,7 +33,7 @@ export function renderReport(run: RunData, summary: Summary): string {
   const c = run.config;
   const config = {
     mode: c.mode, dataset: c.dataset, partition: c.partition, private: c.privatePerAgent, public: c.publicSize, chunk: c.chunkSize,
-    rounds: c.rounds, seed: c.seed, encoding: c.encoding, staleness: c.staleness,
+    rounds: c.rounds, seed: c.seed, encoding: c.encoding, staleness: c.staleness, defence: c.defence, adversaries: c.topology.adversaries,
     profiles: Object.fromEntries(Object.entries(c.profiles).map(([a, p]) => [a, p.name])),
     profile: c.profiles[c.mode === 'central' ? CENTRAL_AGENT : c.topology.agents[0]]?.profile,
   };
@@ -44,6 +45,7 @@ pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:12px}
 .pair{display:inline-block;margin:0 16px 16px 0;vertical-align:top}
 .pair h3{margin:4px 0;font-size:14px}
 .row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+table.trust{border-collapse:collapse;font-size:12px}table.trust td,table.trust th{border:1px solid #ddd;padding:2px 6px;text-align:right}
 </style></head><body>
 <h1>mhd run: ${escapeXml(c.name)}</h1>
 <p>${escapeXml(summary.mode)} on <b>${escapeXml(summary.topology)}</b>, ${escapeXml(summary.dataset)} (${escapeXml(summary.partition)}), ${summary.rounds} rounds,
@@ -53,6 +55,7 @@ private accuracy: per-class test accuracy weighted by the agent's own label dist
 <div><h2>Topology</h2><p>agents coloured by the final shared accuracy of their best head (red: lowest, green: highest)</p>${renderTopologySvg(c.topology, { values })}</div></div>
 <h2>Accuracy per round</h2><p>${legend(run.agents.map((a) => a.id))}</p>
 ${charts.join('\n')}
+${trustSection(run)}
 <h2>Configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
 </body></html>
 `;
