@@ -1,7 +1,7 @@
 // The defence against lying neighbours (README, "Lying peers"): pure functions over row-major
-// `samples x classes` arrays. Each round an agent scores every neighbour by how often its main-head
-// argmax agrees with the agent's own where both are confident, class by class (so a liar that always
-// names one class scores at most 1 / the classes judged); the score feeds a trust that is
+// `samples x classes` arrays. Each round an agent scores every neighbour by whether its main-head
+// probabilities separate the classes the agent itself is sure of (a per-class AUC: honest neighbours
+// with other data are biased but informed; lies do not follow the input); the score feeds a trust that is
 // quick to lose and slow to earn; a neighbour whose trust is low is excluded from the teachers, and is
 // readmitted once its trust has recovered for long enough. Nothing here knows who lies.
 import type { AgentId } from '../topology/types.ts';
@@ -29,7 +29,7 @@ export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
   enabled: true,
   confidence: 0.9,
   minSamples: 10,
-  threshold: 0.5,
+  threshold: 0.55,
   margin: 0.1,
   minRoundsOut: 2,
   drop: 0.75,
@@ -43,35 +43,44 @@ export function argmaxRow(a: Float32Array, row: number, classes: number): number
 }
 
 /**
- * Class-balanced agreement where both are sure: over the samples where the agent's own main head and
- * the candidate both reach `confidence`, grouped by the agent's own argmax class (classes with at least
- * 3 such samples), the mean over classes of the fraction where the candidate names the same class.
- * A confident contradiction is what a lie looks like; an honest neighbour with other data is mostly
- * unsure where it does not know, so it is judged on few samples rather than condemned. Undefined with
- * fewer than `minSamples` such samples (nothing to judge by).
+ * Does the candidate tell apart what the agent knows? Over the samples where the agent's own main head
+ * is sure (max-probability >= `confidence`), for each class c it is sure of on at least 3 samples: the
+ * AUC of the candidate's probability of c, positives the samples the agent is sure are c, negatives the
+ * samples it is sure are another class; the mean over those classes. An honest neighbour trained on
+ * other classes is biased but still ranks c higher where c is (about 1); a liar whose probabilities do
+ * not follow the input scores about 0.5 (constant, random, noise) or below (a permutation). Undefined
+ * when fewer than `minSamples` sure samples or fewer than two such classes (nothing to judge by).
  */
 export function agreementScore(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples = 10): number | undefined {
-  const hits = new Float64Array(classes);
-  const seen = new Float64Array(classes);
-  let total = 0;
+  const label = new Int32Array(samples).fill(-1);
+  const count = new Int32Array(classes);
+  let sure = 0;
   for (let s = 0; s < samples; s++) {
     const mine = argmaxRow(own, s, classes);
     if (own[s * classes + mine] < confidence) continue;
-    const theirs = argmaxRow(candidate, s, classes);
-    if (candidate[s * classes + theirs] < confidence) continue;
-    seen[mine]++;
-    total++;
-    if (theirs === mine) hits[mine]++;
+    label[s] = mine;
+    count[mine]++;
+    sure++;
   }
-  if (total < minSamples) return undefined;
+  if (sure < minSamples) return undefined;
   let sum = 0;
-  let n = 0;
+  let judged = 0;
   for (let c = 0; c < classes; c++) {
-    if (seen[c] < 3) continue;
-    sum += hits[c] / seen[c];
-    n++;
+    if (count[c] < 3 || sure - count[c] < 3) continue;
+    let wins = 0;
+    for (let i = 0; i < samples; i++) {
+      if (label[i] !== c) continue;
+      const pi = candidate[i * classes + c];
+      for (let j = 0; j < samples; j++) {
+        if (label[j] < 0 || label[j] === c) continue;
+        const pj = candidate[j * classes + c];
+        wins += pi > pj ? 1 : pi === pj ? 0.5 : 0;
+      }
+    }
+    sum += wins / (count[c] * (sure - count[c]));
+    judged++;
   }
-  return n === 0 ? undefined : sum / n;
+  return judged < 2 ? undefined : sum / judged;
 }
 
 /** Trust after a new score: the first score is taken as is; later ones drop fast and rise slowly. */
@@ -101,7 +110,7 @@ export interface TrustDecision {
 export function judgeNeighbour(prev: NeighbourTrust | undefined, score: number | undefined, round: number, p: TrustPolicy): TrustDecision {
   const trust = updateTrust(prev?.trust, score, p);
   const shown = (x: number | undefined) => (x === undefined ? 'none' : x.toFixed(2));
-  const why = `agreement ${shown(score)} with own predictions where both are sure, trust ${shown(trust)}`;
+  const why = `separation ${shown(score)} of the classes this agent is sure of, trust ${shown(trust)}`;
   const wasOut = prev?.excludedSince !== undefined;
   if (!wasOut) {
     if (trust !== undefined && trust < p.threshold) {

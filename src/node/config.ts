@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { profileSchema, type Profile } from '../learning/profile.ts';
-import type { TrustPolicy } from '../learning/trust.ts';
+import { DEFAULT_TRUST, type TrustPolicy } from '../learning/trust.ts';
 import { ENCODINGS, type Encoding } from '../network/codec.ts';
 import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
 import type { AgentId, Topology } from '../topology/types.ts';
@@ -100,7 +100,9 @@ const runConfigSchema = z
         drop: z.number().min(0).max(1),
         rise: z.number().min(0).max(1),
       })
-      .strict(),
+      .strict()
+      // Runs from before the defence existed had none.
+      .default({ ...DEFAULT_TRUST, enabled: false }),
     topology: topologySchema,
     profiles: z.record(z.string(), z.object({ name: z.string(), profile: profileSchema }).strict()),
   })

@@ -27,6 +27,6 @@ export function trustSection(run: RunData): string {
     ? `<p>Adversaries of this experiment: ${Object.entries(liars).map(([a, b]) => `${escapeXml(a)} (${escapeXml(b)})`).join(', ')}; means and minima are over the honest agents.</p>`
     : '';
   return `<h2>Trust in neighbours</h2>${liarLine}
-<p>Defence ${run.config.defence.enabled ? 'on' : 'off'}. Trust after each round (class-balanced agreement with the agent's own predictions on the samples where both are sure; quick to drop, slow to rise); ✗: excluded as a teacher that round (hover for the reason).</p>
+<p>Defence ${run.config.defence.enabled ? 'on' : 'off'}. Trust after each round (how well the neighbour's probabilities separate the classes this agent is sure of, a per-class AUC: about 1 honest, 0.5 or less for lies that do not follow the input; quick to drop, slow to rise); ✗: excluded as a teacher that round (hover for the reason).</p>
 <table class="trust">${head}${body.join('\n')}</table>`;
 }

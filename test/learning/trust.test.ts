@@ -18,22 +18,22 @@ describe('agreementScore', () => {
   // own: sure of class 0 three times and class 1 three times, unsure once
   const own = rows(3, [0, 0.95], [0, 0.95], [0, 0.95], [1, 0.95], [1, 0.95], [1, 0.95], [2, 0.5]);
 
-  it('is 1 for a neighbour that agrees wherever both are sure, and ignores rows either is unsure of', () => {
-    const honest = rows(3, [0, 0.99], [0, 0.6], [0, 0.99], [1, 0.99], [2, 0.5], [1, 0.99], [1, 0.99]);
-    // both sure: rows 0, 2 (class 0) and 3, 5 (class 1): fewer than 3 per class -> nothing to judge by
-    expect(agreementScore(honest, own, 7, 3, 0.9, 2)).toBeUndefined();
-    const honest2 = rows(3, [0, 0.99], [0, 0.99], [0, 0.99], [1, 0.99], [1, 0.99], [1, 0.99], [1, 0.99]);
-    expect(agreementScore(honest2, own, 7, 3, 0.9, 2)).toBe(1);
+  it('is 1 for a neighbour that separates the classes the agent is sure of, even when biased towards its own class', () => {
+    // biased: always names class 2, but gives more of class 0 where class 0 is, and of 1 where 1 is
+    const biased = new Float32Array([0.2, 0.1, 0.7, 0.2, 0.1, 0.7, 0.3, 0.1, 0.6, 0.1, 0.2, 0.7, 0.1, 0.3, 0.6, 0.1, 0.2, 0.7, 0, 0, 1]);
+    expect(agreementScore(biased, own, 7, 3, 0.9, 2)).toBe(1);
   });
 
-  it('is 0 for a confident shift, and balanced over classes for a constant liar', () => {
-    expect(agreementScore(shiftClasses(own, 3), own, 7, 3, 0.5, 2)).toBe(0);
-    // always class 0: right on every class-0 row, wrong on every class-1 row -> (1 + 0) / 2
+  it('is 0.5 for a constant liar and below for a permutation', () => {
     expect(agreementScore(constantRows(7, 3, 0), own, 7, 3, 0.9, 2)).toBe(0.5);
+    // p(0) served = own p(2): equal on both classes (0.5); p(1) served = own p(0): higher where 0 is (0)
+    expect(agreementScore(shiftClasses(own, 3), own, 7, 3, 0.9, 2)).toBe(0.25);
   });
 
-  it('needs minSamples rows both are sure of', () => {
+  it('needs minSamples sure rows and two classes to judge by', () => {
     expect(agreementScore(constantRows(7, 3, 0), own, 7, 3, 0.9, 7)).toBeUndefined();
+    const one = rows(3, [0, 0.95], [0, 0.95], [0, 0.95], [1, 0.5]);
+    expect(agreementScore(constantRows(4, 3, 0), one, 4, 3, 0.9, 2)).toBeUndefined();
   });
 });
 
@@ -48,7 +48,7 @@ describe('trust', () => {
   it('excludes below the threshold with a reason, readmits only after trust recovers for long enough', () => {
     const d0 = judgeNeighbour(undefined, 0.1, 0, P);
     expect(d0).toMatchObject({ excluded: true, change: 'excluded', state: { excludedSince: 0 } });
-    expect(d0.reason).toMatch(/agreement 0.10 .* trust 0.10 < 0.5/);
+    expect(d0.reason).toMatch(/separation 0.10 .* trust 0.10 < 0.55/);
     // a perfect round right after is not enough: trust 0.325, and it has been out one round only
     const d1 = judgeNeighbour(d0.state, 1, 1, P);
     expect(d1.excluded).toBe(true);
@@ -63,7 +63,7 @@ describe('trust', () => {
   it('a neighbour with nothing to judge by is kept; a sleeper that turns is excluded in the round it turns', () => {
     expect(judgeNeighbour(undefined, undefined, 0, P)).toMatchObject({ excluded: false, state: { trust: undefined } });
     const honest = judgeNeighbour(judgeNeighbour(undefined, 0.9, 0, P).state, 0.9, 1, P);
-    expect(judgeNeighbour(honest.state, 0, 2, P)).toMatchObject({ excluded: true, change: 'excluded' });
+    expect(judgeNeighbour(honest.state, 0.3, 2, P)).toMatchObject({ excluded: true, change: 'excluded' });
   });
 
   it('judges a round: trust per neighbour, exclusions and their reasons', () => {
