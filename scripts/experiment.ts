@@ -1,11 +1,15 @@
 // Experiments against the baselines: each runs real clusters (one process per agent) and writes the run
 // directories, results.json and a markdown table.
-// Usage: npm run experiment -- baselines|topologies|heterogeneous|ablations|fashion [--rounds R] [--out DIR] [--only TEXT]
+// Usage: npm run experiment -- baselines|topologies|heterogeneous|ablations|fashion|attacks [--rounds R] [--out DIR] [--only TEXT]
+// `attacks` runs in one process per run (simulate: every agent a libp2p node on loopback TCP), the others
+// as clusters; --simulate makes any experiment run that way.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRunConfig, experimentOptions, type ExperimentOptions } from '../src/cluster/run-options.ts';
 import { launchCluster } from '../src/cluster/launcher.ts';
+import { simulate } from '../src/cluster/simulate.ts';
+import { attacksTable, type AttackRow } from './attacks-table.ts';
 import { formatBackend, selectBackend } from '../src/model/backend.ts';
 import { buildRunReport } from '../src/report/build.ts';
 import type { Summary } from '../src/report/summary.ts';
@@ -14,6 +18,8 @@ import { PROJECT_ROOT } from '../src/topology/load.ts';
 interface RunSpec {
   label: string;
   options: Partial<ExperimentOptions>;
+  /** Agents that never start (the liar-absent references). */
+  absent?: string[];
 }
 
 // The project's defaults, with 20 rounds, a generous fetch timeout (every agent process shares 2 cores)
@@ -31,7 +37,39 @@ function mhdVariants(topology: string): RunSpec[] {
   ];
 }
 
-const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[] }> = {
+// Lying peers (README, "Lying peers"): every behaviour, 1 liar on ring-8 and 2 on complete-8, each
+// teacher rule with the defence off and on, against clean and liar-absent runs of the same seed.
+const ATTACK_BASE: Partial<ExperimentOptions> = { private: 300, public: 1000, chunk: 200, rounds: 10, evalSamples: 2000, evalEvery: 5, fetchTimeout: 60 };
+const BEHAVIOUR_RUNS = ['shift', 'constant:0', 'random', 'noise', 'sleeper:3', 'echo', 'silent'];
+const ATTACK_SETTINGS = [
+  { t: 'ring-8', liars: ['a3'] },
+  { t: 'complete-8', liars: ['a3', 'a6'] },
+];
+function attackRuns(): RunSpec[] {
+  const runs: RunSpec[] = [];
+  for (const { t, liars } of ATTACK_SETTINGS) {
+    const topology = `topologies/${t}.yaml`;
+    runs.push({ label: `${t} isolated`, options: { ...ATTACK_BASE, topology, mode: 'isolated' } });
+    for (const teacher of ['most-confident', 'mean', 'confidence-weighted']) {
+      const base = { ...ATTACK_BASE, topology, teacher };
+      runs.push({ label: `${t} ${teacher} absent`, options: { ...base, defence: false }, absent: liars });
+      for (const defence of [false, true]) {
+        const d = defence ? 'on' : 'off';
+        runs.push({ label: `${t} ${teacher} clean defence-${d}`, options: { ...base, defence } });
+        for (const b of BEHAVIOUR_RUNS) runs.push({ label: `${t} ${teacher} ${b} defence-${d}`, options: { ...base, defence, adversary: liars.map((a) => `${a}=${b}`) } });
+      }
+    }
+  }
+  return runs;
+}
+
+const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: boolean }> = {
+  attacks: {
+    about:
+      'Lying peers: MNIST skew:0.9:2, 300 private samples per agent, 1000 public, chunks of 200, 10 rounds, 2000 test samples; 1 liar (a3) on ring-8 and 2 (a3, a6) on complete-8, every behaviour, each teacher rule with the defence off and on, against a clean run and a run where the liars are absent (nothing at their address).',
+    runs: attackRuns(),
+    simulate: true,
+  },
   baselines: {
     about: 'MNIST, 8 agents, skew:0.9:2, 1000 private samples each, 5000 public, 20 rounds: isolated, MHD (0/1/3 auxiliary heads, nu0 = 1 and 0), gossip and central on complete-8 and ring-8. (0 auxiliary heads with nu0 = 0 distils nothing: it is isolated training, so it is not run twice.)',
     runs: [
@@ -86,7 +124,10 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[] }> = {
   },
 };
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { rounds: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rounds: { type: 'string' }, out: { type: 'string' }, only: { type: 'string', multiple: true }, simulate: { type: 'boolean' } },
+});
 const name = positionals[0];
 const experiment = EXPERIMENTS[name ?? ''];
 if (!experiment) {
@@ -100,19 +141,20 @@ const backend = formatBackend(await selectBackend());
 console.log(`experiment ${name}: ${experiment.about}\nbackend ${backend}; runs in ${outDir}`);
 
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : (100 * x).toFixed(1));
-const rows: { label: string; summary: Summary; kbPerRound: number }[] = [];
+const rows: AttackRow[] = [];
 for (const spec of experiment.runs) {
-  if (values.only && !spec.label.includes(values.only)) continue;
+  // --only may be repeated: a run is kept when its label contains every one of them.
+  if (values.only && !values.only.every((o) => spec.label.includes(o))) continue;
   const options: ExperimentOptions = { ...BASE, ...spec.options, ...(values.rounds ? { rounds: Number(values.rounds) } : {}) };
   const config = buildRunConfig(options);
   const dir = join(outDir, spec.label.replace(/[^A-Za-z0-9.-]+/g, '_'));
   const t0 = performance.now();
-  const result = await launchCluster(config, dir);
+  const inProcess = values.simulate || experiment.simulate;
+  const failed = inProcess ? (await simulate(config, dir, { absent: spec.absent }), []) : Object.keys((await launchCluster(config, dir)).failed);
   const { summary } = buildRunReport(dir);
   const agents = summary.agents.length;
   const kbPerRound = summary.agents.reduce((a, s) => a + s.bytesReceived, 0) / agents / config.rounds / 1024;
-  rows.push({ label: spec.label, summary, kbPerRound });
-  const failed = Object.keys(result.failed);
+  rows.push({ label: spec.label, summary, kbPerRound, config, absent: spec.absent ?? [] });
   console.log(
     `${spec.label}: shared main ${pct(summary.mean.sharedAccuracy[0])} best ${pct(summary.best.sharedAccuracy)}, private main ${pct(summary.mean.privateAccuracy[0])}` +
       ` (${((performance.now() - t0) / 1000).toFixed(0)}s${failed.length ? `, FAILED: ${failed.join(', ')}` : ''})`,
@@ -135,6 +177,7 @@ const table = [
   '| --- | --- | --- | --- | --- |',
   ...rows.map(({ label, summary: s }) => `| ${label} | ${[0, 1, 2, 3].map((h) => pct(s.mean.sharedAccuracy[h])).join(' | ')} |`),
 ].join('\n');
-writeFileSync(join(outDir, 'results.md'), `# ${name}\n\n${experiment.about}\n\n${table}\n`);
+const attacks = name === 'attacks' ? `\n\n${attacksTable(rows, backend)}` : '';
+writeFileSync(join(outDir, 'results.md'), `# ${name}\n\n${experiment.about}\n\n${table}${attacks}\n`);
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(rows.map(({ label, summary, kbPerRound }) => ({ label, kbPerRound, summary })), null, 2) + '\n');
-console.log(`\n${table}\n\nwritten: ${join(outDir, 'results.md')}`);
+console.log(`\n${table}${attacks}\n\nwritten: ${join(outDir, 'results.md')}`);

@@ -7,6 +7,9 @@ import { CENTRAL_AGENT, MODES, type Mode, type RunConfig } from '../node/config.
 import { loadProfile, profileSchema, type Profile } from '../learning/profile.ts';
 import { TEACHER_RULES } from '../learning/teachers.ts';
 import { loadTopology, PROJECT_ROOT } from '../topology/load.ts';
+import { DEFAULT_TRUST } from '../learning/trust.ts';
+import { BEHAVIOUR_HELP, parseAdversaryOption } from '../topology/adversaries.ts';
+import type { Topology } from '../topology/types.ts';
 import { assertDatasetName } from '../data/datasets.ts';
 import { parsePartitionSpec } from '../data/partition.ts';
 
@@ -41,6 +44,10 @@ export interface ExperimentOptions {
   teacher?: string;
   includeSelf?: boolean;
   gateMain?: boolean;
+  /** `AGENT=BEHAVIOUR`, added to (and overriding) the topology file's adversaries. */
+  adversary?: string[];
+  /** The defence against lying neighbours (default on). */
+  defence: boolean;
 }
 
 export const int = (name: string, min: number) => (raw: string) => {
@@ -84,6 +91,7 @@ export const EXPERIMENT_DEFAULTS = Object.freeze({
   staleness: 1,
   checkpointEvery: 5,
   embeddings: false,
+  defence: true,
 } satisfies ExperimentOptions);
 
 /** Full options: the defaults with `over` on top. */
@@ -122,7 +130,29 @@ export function addExperimentOptions(cmd: Command): Command {
     .addOption(new Option('--temperature <t>', 'override: distillation temperature').argParser(num('--temperature', 0)))
     .addOption(new Option('--teacher <rule>', 'override: teacher rule').choices(TEACHER_RULES as unknown as string[]))
     .addOption(new Option('--include-self <bool>', "override: own head k-1 as a teacher candidate for head k").argParser(bool('--include-self')))
-    .addOption(new Option('--gate-main <bool>', 'override: confidence gate on the main head').argParser(bool('--gate-main')));
+    .addOption(new Option('--gate-main <bool>', 'override: confidence gate on the main head').argParser(bool('--gate-main')))
+    .addOption(new Option('--adversary <agent=behaviour>', `experiments: make an agent lie (${BEHAVIOUR_HELP}); repeatable`).argParser(adversaryOption))
+    .addOption(new Option('--defence <on|off>', 'the defence against lying neighbours (trust scores, exclusion)').default(D.defence).argParser(bool('--defence')));
+}
+
+const adversaryOption = (raw: string, prev: string[] | undefined): string[] => {
+  try {
+    parseAdversaryOption(raw);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return [...(prev ?? []), raw];
+};
+
+/** The topology file's adversaries with the --adversary options on top; unknown agents are errors. */
+function withAdversaries(topology: Topology, options: readonly string[] = []): Topology {
+  const adversaries: Record<string, string> = { ...(topology.adversaries ?? {}) };
+  for (const raw of options) {
+    const [agent, spec] = parseAdversaryOption(raw);
+    if (!topology.agents.includes(agent)) throw new Error(`--adversary ${raw}: no agent "${agent}" in ${topology.source} (agents: ${topology.agents.join(', ')})`);
+    adversaries[agent] = spec;
+  }
+  return Object.keys(adversaries).length ? { ...topology, adversaries } : topology;
 }
 
 function overrides(o: ExperimentOptions): Partial<Profile> {
@@ -151,7 +181,7 @@ export function defaultRunDir(topologyName: string, mode: string): string {
 
 /** Resolves options into a RunConfig: topology, every agent's profile with overrides, all defaults. */
 export function buildRunConfig(o: ExperimentOptions): RunConfig {
-  const topology = loadTopology(o.topology);
+  const topology = withAdversaries(loadTopology(o.topology), o.adversary);
   // Bad data options fail here, once, rather than in every agent process.
   assertDatasetName(o.dataset);
   parsePartitionSpec(o.partition);
@@ -195,6 +225,7 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
     checkpointEvery: o.checkpointEvery,
     lingerMs: fetchTimeoutMs,
     backend: o.backend,
+    defence: { ...DEFAULT_TRUST, enabled: o.defence },
     topology,
     profiles,
   };

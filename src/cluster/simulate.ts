@@ -16,6 +16,8 @@ export interface SimulationOptions {
   onRound?: (r: RoundRecord) => void;
   /** Stops these agents (by id) once they have finished the given round: failure drills in tests. */
   stopAfter?: Record<string, number>;
+  /** Agents (by id) that never start: nothing is at their address (the liar-absent reference runs). */
+  absent?: readonly string[];
 }
 
 export async function simulate(config: RunConfig, runDir: string, opts: SimulationOptions = {}): Promise<Summary> {
@@ -24,7 +26,7 @@ export async function simulate(config: RunConfig, runDir: string, opts: Simulati
   writeRunConfig(runDir, config);
   const transport = opts.transport ?? 'tcp';
   const started = performance.now();
-  const ids = runningAgents(config);
+  const ids = runningAgents(config).filter((a) => !opts.absent?.includes(a));
   const agents: Agent[] = [];
   const stoppers = new Map<string, AbortController>();
   try {

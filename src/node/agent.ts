@@ -234,6 +234,8 @@ export class Agent {
       teachersUsed: ex.used,
       skipped: ex.skipped,
       rejected: ex.rejected,
+      ...(ex.trust ? { trust: ex.trust } : {}),
+      ...(ex.excluded ? { excluded: ex.excluded } : {}),
       samplesUsed: ex.samplesUsed,
       bytesSent: this.neighbours.takeSent(),
       bytesReceived: ex.received,

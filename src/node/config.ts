@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { prepareExperimentData, type DataOptions, type ExperimentData } from '../data/experiment-data.ts';
 import { profileSchema, type Profile } from '../learning/profile.ts';
+import { DEFAULT_TRUST, type TrustPolicy } from '../learning/trust.ts';
 import { ENCODINGS, type Encoding } from '../network/codec.ts';
 import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
 import type { AgentId, Topology } from '../topology/types.ts';
+import { parseBehaviour } from '../topology/adversaries.ts';
 
 export const MODES = ['mhd', 'isolated', 'gossip', 'central'] as const;
 export type Mode = (typeof MODES)[number];
@@ -41,6 +43,8 @@ export interface RunConfig {
   /** After its last round, how long an agent keeps serving neighbours that are still behind. */
   lingerMs: number;
   backend?: string;
+  /** The defence against lying neighbours (src/learning/trust.ts); `enabled: false` turns it off. */
+  defence: TrustPolicy;
   topology: Topology;
   /** Profile of every agent (by name and resolved values). */
   profiles: Record<AgentId, { name: string; profile: Profile }>;
@@ -82,6 +86,7 @@ const topologySchema = z
     edges: z.array(z.object({ from: z.string(), to: z.string() }).strict()),
     profiles: z.record(z.string(), z.string()),
     generator: z.object({ graph: z.string(), params: z.record(z.string(), z.number()) }).strict().optional(),
+    adversaries: z.record(z.string(), z.string()).optional(),
     warnings: z.array(z.string()),
   })
   .strict();
@@ -106,6 +111,20 @@ const runConfigSchema = z
     checkpointEvery: count,
     lingerMs: count,
     backend: z.string().optional(),
+    defence: z
+      .object({
+        enabled: z.boolean(),
+        confidence: z.number().min(0).max(1),
+        minSamples: count,
+        threshold: z.number().min(0).max(1),
+        margin: z.number().min(0).max(1),
+        minRoundsOut: count,
+        drop: z.number().min(0).max(1),
+        rise: z.number().min(0).max(1),
+      })
+      .strict()
+      // Runs from before the defence existed had none.
+      .default({ ...DEFAULT_TRUST, enabled: false }),
     topology: topologySchema,
     profiles: z.record(z.string(), z.object({ name: z.string(), profile: profileSchema }).strict()),
   })
@@ -120,6 +139,14 @@ export function readRunConfig(file: string): RunConfig {
   config.topology.edges.forEach((e, i) => {
     for (const a of [e.from, e.to]) if (!known.has(a)) src.fail(['topology', 'edges', i], `edge ${i + 1} names unknown agent "${a}"`);
   });
+  for (const [a, spec] of Object.entries(config.topology.adversaries ?? {})) {
+    if (!known.has(a)) src.fail(['topology', 'adversaries', a], `adversary "${a}" is no agent of the run`);
+    try {
+      parseBehaviour(spec);
+    } catch (err) {
+      src.fail(['topology', 'adversaries', a], (err as Error).message);
+    }
+  }
   for (const a of runningAgents(config)) if (!config.profiles[a]) src.fail(['profiles'], `no profile for agent "${a}"`);
   if (config.chunkSize > config.publicSize) src.fail(['chunkSize'], `chunk of ${config.chunkSize} is larger than the public set (${config.publicSize})`);
   return config;

@@ -18,6 +18,10 @@ export interface ExchangeResult {
   skipped: Skip[];
   rejected: Skip[];
   received: Record<AgentId, number>;
+  /** The defence: trust in each neighbour that answered, after this round (prediction modes only). */
+  trust?: Record<AgentId, number>;
+  /** Neighbours that answered but were not used as teachers (low trust), and why. */
+  excluded?: Skip[];
   /** Public samples each head kept after the gate. */
   samplesUsed: number[];
   fetchSeconds: number;

@@ -47,6 +47,10 @@ export interface RoundRecord {
   teachersUsed: AgentId[];
   skipped: Skip[];
   rejected: Skip[];
+  /** The defence: trust in each in-neighbour that answered, after this round (absent in other modes). */
+  trust?: Record<AgentId, number>;
+  /** Neighbours that answered but were excluded as teachers this round (low trust), and why. */
+  excluded?: Skip[];
   /** Public samples each head trained on after the gate, this round. */
   samplesUsed: number[];
   bytesSent: Record<AgentId, number>;

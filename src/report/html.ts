@@ -7,6 +7,7 @@ import { bandLegend, legend, lineChart, quantile, type Series } from './charts.t
 import type { RunData } from './run-dir.ts';
 import { formatHeads, formatSummary, type Summary } from './summary.ts';
 import { escapeXml } from '../text/xml.ts';
+import { trustSection } from './trust.ts';
 
 /** Past this many agents, a chart shows the spread over agents as bands instead of one line each. */
 export const MAX_AGENT_LINES = 16;
@@ -43,7 +44,8 @@ function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy',
 export function renderReport(run: RunData, summary: Summary): string {
   const heads = Math.max(0, ...run.agents.flatMap((a) => a.rounds.map((r) => r.eval?.sharedAccuracy.length ?? 0)));
   const charts: string[] = [];
-  const failed = new Set(summary.failed);
+  // The mean curve is over the agents the summary's mean is over: honest ones that did not fail.
+  const failed = new Set([...summary.failed, ...Object.keys(summary.adversaries)]);
   for (let h = 0; h < heads; h++) {
     const name = h === 0 ? 'main head' : `auxiliary head ${h}`;
     charts.push(`<div class="pair"><h3>${name}</h3>${lineChart(`private accuracy, ${name}`, accuracySeries(run, 'privateAccuracy', h, failed))}${lineChart(`shared accuracy, ${name}`, accuracySeries(run, 'sharedAccuracy', h, failed))}</div>`);
@@ -52,7 +54,7 @@ export function renderReport(run: RunData, summary: Summary): string {
   const c = run.config;
   const config = {
     mode: c.mode, dataset: c.dataset, partition: c.partition, private: c.privatePerAgent, public: c.publicSize, chunk: c.chunkSize,
-    rounds: c.rounds, seed: c.seed, encoding: c.encoding, staleness: c.staleness,
+    rounds: c.rounds, seed: c.seed, encoding: c.encoding, staleness: c.staleness, defence: c.defence, adversaries: c.topology.adversaries,
     profiles: Object.fromEntries(Object.entries(c.profiles).map(([a, p]) => [a, p.name])),
     profile: c.profiles[c.mode === 'central' ? CENTRAL_AGENT : c.topology.agents[0]]?.profile,
   };
@@ -64,6 +66,7 @@ pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:12px}
 .pair{display:inline-block;margin:0 16px 16px 0;vertical-align:top}
 .pair h3{margin:4px 0;font-size:14px}
 .row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+table.trust{border-collapse:collapse;font-size:12px}table.trust td,table.trust th{border:1px solid #ddd;padding:2px 6px;text-align:right}
 </style></head><body>
 <h1>mhd run: ${escapeXml(c.name)}</h1>
 <p>${escapeXml(summary.mode)} on <b>${escapeXml(summary.topology)}</b>, ${escapeXml(summary.dataset)} (${escapeXml(summary.partition)}), ${summary.rounds} rounds,
@@ -73,6 +76,7 @@ private accuracy: per-class test accuracy weighted by the agent's own label dist
 <div><h2>Topology</h2><p>agents coloured by the final shared accuracy of their best head (red: lowest, green: highest)</p>${renderTopologySvg(c.topology, { values })}</div></div>
 <h2>Accuracy per round</h2><p>${run.agents.length <= MAX_AGENT_LINES ? legend(run.agents.map((a) => a.id)) : `${run.agents.length} agents: ${bandLegend(BANDS)}`}</p>
 ${charts.join('\n')}
+${trustSection(run)}
 <h2>Configuration</h2><pre>${escapeXml(JSON.stringify(config, null, 2))}</pre>
 </body></html>
 `;

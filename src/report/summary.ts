@@ -24,6 +24,12 @@ export interface AgentSummary {
   bytesReceived: number;
   roundsSkipped: number;
   messagesRejected: number;
+  /** The agent's lie, when it is an adversary of the experiment; it is left out of mean and min. */
+  adversary?: string;
+  /** Neighbour-rounds excluded by this agent's defence (low trust). */
+  exclusions: number;
+  /** This agent's trust in each in-neighbour after its last round. */
+  trust: Record<AgentId, number>;
 }
 
 export interface Stat {
@@ -42,7 +48,11 @@ export interface Summary {
   agents: AgentSummary[];
   /** Agents whose last word is a failure: listed apart, left out of mean, min and best. */
   failed: AgentId[];
-  /** Over the agents that did not fail. */
+  /** Whether the defence against lying neighbours was on. */
+  defence: boolean;
+  /** Agent -> lie, for the adversaries of the run (none: empty). */
+  adversaries: Record<AgentId, string>;
+  /** Over the honest agents that did not fail. */
   mean: Stat;
   min: Stat;
   /** Mean over agents of their best head's accuracies. */
@@ -81,9 +91,12 @@ export function summarize(run: RunData): Summary {
       bytesReceived: sum((r) => r.bytesReceived),
       roundsSkipped: rounds.reduce((t, r) => t + r.skipped.length, 0),
       messagesRejected: rounds.reduce((t, r) => t + r.rejected.length, 0),
+      ...(c.topology.adversaries?.[id] !== undefined ? { adversary: c.topology.adversaries[id] } : {}),
+      exclusions: rounds.reduce((t, r) => t + (r.excluded?.length ?? 0), 0),
+      trust: rounds[rounds.length - 1]?.trust ?? {},
     };
   });
-  const evaluated = agents.filter((a) => a.sharedAccuracy.length > 0 && a.status !== 'failed');
+  const evaluated = agents.filter((a) => a.sharedAccuracy.length > 0 && a.status !== 'failed' && a.adversary === undefined);
   const heads = Math.max(0, ...evaluated.map((a) => a.sharedAccuracy.length));
   const perHead = (key: 'privateAccuracy' | 'sharedAccuracy', f: (xs: number[]) => number) =>
     Array.from({ length: heads }, (_, h) => f(evaluated.filter((a) => a[key].length > h).map((a) => a[key][h])));
@@ -99,6 +112,8 @@ export function summarize(run: RunData): Summary {
     wallSeconds: run.launcher?.wallSeconds ?? (times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0),
     agents,
     failed: failedAgents({ agents }),
+    defence: c.defence.enabled,
+    adversaries: { ...(c.topology.adversaries ?? {}) },
     mean: { privateAccuracy: perHead('privateAccuracy', mean), sharedAccuracy: perHead('sharedAccuracy', mean) },
     min: { privateAccuracy: perHead('privateAccuracy', (xs) => Math.min(...xs)), sharedAccuracy: perHead('sharedAccuracy', (xs) => Math.min(...xs)) },
     best: {
@@ -122,18 +137,20 @@ export function formatSummary(s: Summary): string {
   const row = (a: AgentSummary) => {
     const has = a.sharedAccuracy.length > 0;
     const pct = (v: number | undefined) => (has && v !== undefined ? percent(v) : '-');
-    const note = a.status === 'finished' ? '' : ` (${a.status}${a.roundsCompleted ? ` after ${a.roundsCompleted} rounds` : ''})`;
+    const note = (a.adversary !== undefined ? ` [liar: ${a.adversary}]` : '') + (a.status === 'finished' ? '' : ` (${a.status}${a.roundsCompleted ? ` after ${a.roundsCompleted} rounds` : ''})`);
     return [a.id + note, pct(a.privateAccuracy[0]), pct(a.sharedAccuracy[0]), has ? `h${a.bestHead}` : '-', pct(a.privateAccuracy[a.bestHead]), pct(a.sharedAccuracy[a.bestHead]), kib(a.bytesSent), kib(a.bytesReceived)];
   };
   const rows = s.agents.filter((a) => a.status !== 'failed').map(row);
   const stat = (label: string, st: Stat, best: { p: string; s: string }) => [label, percent(st.privateAccuracy[0] ?? 0), percent(st.sharedAccuracy[0] ?? 0), '', best.p, best.s, '', ''];
-  const evaluated = s.agents.filter((a) => a.sharedAccuracy.length > 0 && a.status !== 'failed');
+  const evaluated = s.agents.filter((a) => a.sharedAccuracy.length > 0 && a.status !== 'failed' && a.adversary === undefined);
   const minBest = (k: 'privateAccuracy' | 'sharedAccuracy') => percent(evaluated.length ? Math.min(...evaluated.map((a) => a[k][a.bestHead])) : 0);
   rows.push(stat('mean', s.mean, { p: percent(s.best.privateAccuracy), s: percent(s.best.sharedAccuracy) }));
   rows.push(stat('min', s.min, { p: minBest('privateAccuracy'), s: minBest('sharedAccuracy') }));
   // Failed agents after the statistics they are not part of: their last evaluation is stale.
   rows.push(...s.agents.filter((a) => a.status === 'failed').map(row));
-  const title = `${s.mode} on ${s.topology}, ${s.dataset} ${s.partition}, ${s.rounds} rounds, backend ${s.backend}, ${s.wallSeconds.toFixed(1)}s`;
+  const liars = Object.entries(s.adversaries).map(([a, b]) => `${a}=${b}`);
+  const trust = `defence ${s.defence ? 'on' : 'off'}${liars.length ? `, liars ${liars.join(' ')} (mean and min over honest agents)` : ''}`;
+  const title = `${s.mode} on ${s.topology}, ${s.dataset} ${s.partition}, ${s.rounds} rounds, backend ${s.backend}, ${s.wallSeconds.toFixed(1)}s, ${trust}`;
   return [title, formatTable(['agent', 'private main', 'shared main', 'best', 'private best', 'shared best', 'sent', 'received'], rows)].join('\n');
 }
 

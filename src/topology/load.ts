@@ -8,6 +8,7 @@ import { ConfigError, parseWith, readConfigText, type ConfigSource } from '../te
 import { GENERATORS, GeneratorParamError, generatorNames } from './generators.ts';
 import { graphFacts } from './facts.ts';
 import type { AgentId, Edge, Topology } from './types.ts';
+import { parseBehaviour } from './adversaries.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_PROFILES_DIR = join(PROJECT_ROOT, 'nodes');
@@ -24,6 +25,8 @@ const fileSchema = z
     edges: z.array(z.tuple([z.string(), z.string()])).optional(),
     directed: z.boolean().optional(),
     profiles: z.record(z.string(), z.string()).optional(),
+    /** Agents that lie (experiments): `{ a3: shift }`. */
+    adversaries: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 
@@ -108,7 +111,21 @@ function resolve(f: TopologyFile, src: ConfigSource, opts: LoadOptions): Topolog
     profiles[agent] = profile;
   }
 
-  const topology: Topology = { name, source, agents, directed: f.directed ?? false, edges, profiles, generator, warnings: [] };
+  const adversaries: Record<AgentId, string> = {};
+  for (const [agent, spec] of Object.entries(f.adversaries ?? {})) {
+    if (!agents.includes(agent)) fail(['adversaries', agent], `adversary given for unknown agent "${agent}"`);
+    try {
+      parseBehaviour(spec);
+    } catch (err) {
+      fail(['adversaries', agent], (err as Error).message);
+    }
+    adversaries[agent] = spec;
+  }
+
+  const topology: Topology = {
+    name, source, agents, directed: f.directed ?? false, edges, profiles, generator, warnings: [],
+    ...(Object.keys(adversaries).length ? { adversaries } : {}),
+  };
   const facts = graphFacts(topology);
   const warnings: string[] = [];
   if (!facts.connected) warnings.push(`${source}: the graph is disconnected (${facts.components} components): knowledge cannot reach every agent`);

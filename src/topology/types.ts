@@ -20,6 +20,8 @@ export interface Topology {
   readonly profiles: Readonly<Record<AgentId, string>>;
   /** The generator and its parameters, when the graph was generated. */
   readonly generator?: { readonly graph: string; readonly params: Readonly<Record<string, number>> };
+  /** Agents that lie (an experiment feature, src/topology/adversaries.ts): agent -> behaviour spec. */
+  readonly adversaries?: Readonly<Record<AgentId, string>>;
   /** Warnings that do not stop a run (a disconnected graph). */
   readonly warnings: readonly string[];
 }

@@ -11,10 +11,16 @@ import { fetchPredictions, servePredictions } from '../../network/exchange.ts';
 import { RoundStore } from '../../network/round-store.ts';
 import type { AgentId } from '../../topology/types.ts';
 import type { ExchangeMode, ModeContext } from '../exchange-mode.ts';
+import { publisherFor } from './liar.ts';
+import { TrustKeeper } from './trust-keeper.ts';
 
 export function predictionDistillation(ctx: ModeContext, keepRounds: number): ExchangeMode {
   const { config: c, node, learner, neighbours, classes } = ctx;
+  // Own predictions; and what readers are served: the same store, except for an adversary.
   const store = new RoundStore<PredictionBatch>(keepRounds);
+  const publisher = publisherFor(c, neighbours.self);
+  const served = c.topology.adversaries?.[neighbours.self] === undefined ? store : new RoundStore<PredictionBatch>(keepRounds);
+  const trustKeeper = new TrustKeeper(c.defence, ctx.log);
   const chunk = (round: Round) => publicChunk(c.seed, round, c.chunkSize, c.publicSize);
   const embeddingSize = c.embeddings ? learner.model.embeddingSize : 0;
   // The largest reply an honest neighbour can send: every head it may have, f32, our embedding width.
@@ -33,6 +39,10 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
       embedding: own.embedding ? { size: embeddingSize, values: own.embedding } : undefined,
     };
     store.put(round, batch);
+    if (served !== store) {
+      const lie = publisher.early(batch, round);
+      if (lie) served.put(round, lie);
+    }
     return batch;
   };
 
@@ -55,16 +65,23 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
 
   async function exchange(round: Round) {
     const rows = chunk(round);
-    publish(round, rows);
+    const own = publish(round, rows);
     const minRound = Math.max(0, round - c.staleness);
     const req = { round, minRound, waitMs: c.fetchTimeoutMs, embedding: c.embeddings, embeddingSize: c.embeddings ? embeddingSize : undefined };
     const fetchStart = performance.now();
     const res = await neighbours.fetchAll((peer) => fetchPredictions(node, peer, req, expectation(peer.agent, round, minRound), c.fetchTimeoutMs + 5000, maxPayload));
     const fetchSeconds = (performance.now() - fetchStart) / 1000;
+    if (served !== store && served.get(round) === undefined) {
+      const late = publisher.late(own, round, res.ok.map((o) => o.value));
+      if (late) served.put(round, late);
+    }
+    // The defence: neighbours whose predictions disagree with this agent's own confident ones lose trust
+    // and, while it is low, are no teachers (src/learning/trust.ts).
+    const screened = trustKeeper.screen(round, res.ok.map((o) => o.value), (r) => store.get(r));
     // Neighbours that answered with an older round (within the staleness bound) are grouped by round:
     // targets are chosen per chunk, against the agent's own predictions on that same chunk.
     const byRound = new Map<Round, PredictionBatch[]>();
-    for (const { value } of res.ok) byRound.set(value.round, [...(byRound.get(value.round) ?? []), value]);
+    for (const value of screened.kept) byRound.set(value.round, [...(byRound.get(value.round) ?? []), value]);
     const parts: ChunkTargets[] = [];
     const p = learner.profile;
     for (const [r, batches] of byRound) {
@@ -83,7 +100,9 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
     const { skipped, rejected, received, waitSeconds } = res;
     return {
       targets,
-      used: res.ok.map((o) => o.agent),
+      used: screened.kept.map((b) => b.agent),
+      trust: screened.trust,
+      excluded: screened.excluded,
       skipped,
       rejected,
       received,
@@ -94,12 +113,17 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
   }
 
   return {
-    serves: true,
-    start: () => servePredictions(node, neighbours.self, store, c.encoding, neighbours.serverHooks(c.fetchTimeoutMs)),
+    serves: publisher.serves,
+    start: async () => {
+      if (publisher.serves) await servePredictions(node, neighbours.self, served, c.encoding, neighbours.serverHooks(c.fetchTimeoutMs));
+    },
     exchange,
     // Predicting the interrupted round again with the restored weights and fetching the neighbours'
     // rebuilds the targets the next round would have trained on.
     resume: async (round) => (await exchange(round)).targets,
-    close: () => store.close(),
+    close: () => {
+      store.close();
+      served.close();
+    },
   };
 }

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { agreementScore, DEFAULT_TRUST, judgeNeighbour, judgeRound, updateTrust } from '../../src/learning/trust.ts';
+import { constantRows, distortBatch, noiseRows, randomRows, shiftClasses } from '../../src/learning/adversary.ts';
+import { parseAdversaryOption, parseBehaviour } from '../../src/topology/adversaries.ts';
+
+/** Rows of `classes` values, one row per argument: [class, confidence] -> the rest spread evenly. */
+function rows(classes: number, ...spec: [number, number][]): Float32Array {
+  const out = new Float32Array(spec.length * classes);
+  spec.forEach(([c, p], r) => {
+    for (let k = 0; k < classes; k++) out[r * classes + k] = k === c ? p : (1 - p) / (classes - 1);
+  });
+  return out;
+}
+
+const P = { ...DEFAULT_TRUST, minSamples: 2 };
+
+describe('agreementScore', () => {
+  // own: sure of class 0 three times and class 1 three times, unsure once
+  const own = rows(3, [0, 0.95], [0, 0.95], [0, 0.95], [1, 0.95], [1, 0.95], [1, 0.95], [2, 0.5]);
+
+  it('is 1 for a neighbour that separates the classes the agent is sure of, even when biased towards its own class', () => {
+    // biased: always names class 2, but gives more of class 0 where class 0 is, and of 1 where 1 is
+    const biased = new Float32Array([0.2, 0.1, 0.7, 0.2, 0.1, 0.7, 0.3, 0.1, 0.6, 0.1, 0.2, 0.7, 0.1, 0.3, 0.6, 0.1, 0.2, 0.7, 0, 0, 1]);
+    expect(agreementScore(biased, own, 7, 3, 0.9, 2)).toBe(1);
+  });
+
+  it('is 0.5 for a constant liar and below for a permutation', () => {
+    expect(agreementScore(constantRows(7, 3, 0), own, 7, 3, 0.9, 2)).toBe(0.5);
+    // p(0) served = own p(2): equal on both classes (0.5); p(1) served = own p(0): higher where 0 is (0)
+    expect(agreementScore(shiftClasses(own, 3), own, 7, 3, 0.9, 2)).toBe(0.25);
+  });
+
+  it('needs minSamples sure rows and two classes to judge by', () => {
+    expect(agreementScore(constantRows(7, 3, 0), own, 7, 3, 0.9, 7)).toBeUndefined();
+    const one = rows(3, [0, 0.95], [0, 0.95], [0, 0.95], [1, 0.5]);
+    expect(agreementScore(constantRows(4, 3, 0), one, 4, 3, 0.9, 2)).toBeUndefined();
+  });
+});
+
+describe('trust', () => {
+  it('takes the first score as is, drops fast and rises slowly', () => {
+    expect(updateTrust(undefined, 0.8, P)).toBe(0.8);
+    expect(updateTrust(0.8, undefined, P)).toBe(0.8);
+    expect(updateTrust(0.8, 0, P)).toBeCloseTo(0.2);
+    expect(updateTrust(0.2, 1, P)).toBeCloseTo(0.4);
+  });
+
+  it('excludes below the threshold with a reason, readmits only after trust recovers for long enough', () => {
+    const d0 = judgeNeighbour(undefined, 0.1, 0, P);
+    expect(d0).toMatchObject({ excluded: true, change: 'excluded', state: { excludedSince: 0 } });
+    expect(d0.reason).toMatch(/separation 0.10 .* trust 0.10 < 0.55/);
+    // a perfect round right after is not enough: trust 0.325, and it has been out one round only
+    const d1 = judgeNeighbour(d0.state, 1, 1, P);
+    expect(d1.excluded).toBe(true);
+    let state = d1.state;
+    let round = 2;
+    while (judgeNeighbour(state, 1, round, P).excluded) state = judgeNeighbour(state, 1, round++, P).state;
+    const back = judgeNeighbour(state, 1, round, P);
+    expect(back).toMatchObject({ excluded: false, change: 'readmitted' });
+    expect(back.state.trust!).toBeGreaterThanOrEqual(P.threshold + P.margin);
+  });
+
+  it('a neighbour with nothing to judge by is kept; a sleeper that turns is excluded in the round it turns', () => {
+    expect(judgeNeighbour(undefined, undefined, 0, P)).toMatchObject({ excluded: false, state: { trust: undefined } });
+    const honest = judgeNeighbour(judgeNeighbour(undefined, 0.9, 0, P).state, 0.9, 1, P);
+    expect(judgeNeighbour(honest.state, 0.3, 2, P)).toMatchObject({ excluded: true, change: 'excluded' });
+  });
+
+  it('judges a round: trust per neighbour, exclusions and their reasons', () => {
+    const j = judgeRound({}, new Map([['a1', 0.9], ['a2', 0.05], ['a3', undefined]]), 0, P);
+    expect(j.trust).toEqual({ a1: 0.9, a2: 0.05 });
+    expect(j.excluded).toEqual(['a2']);
+    expect(j.changes.map((c) => [c.agent, c.change])).toEqual([['a2', 'excluded']]);
+  });
+});
+
+describe('lies', () => {
+  const sums = (a: Float32Array, k: number) => Array.from({ length: a.length / k }, (_, r) => a.slice(r * k, (r + 1) * k).reduce((x, y) => x + y, 0));
+
+  it('are well-formed: every row sums to 1', () => {
+    for (const a of [shiftClasses(rows(4, [1, 0.7], [3, 0.4]), 4), constantRows(3, 4, 2), randomRows(5, 4, 1), noiseRows(5, 4, 1)]) {
+      for (const s of sums(a, 4)) expect(s).toBeCloseTo(1, 5);
+    }
+    expect(Math.max(...noiseRows(20, 10, 3))).toBeLessThan(0.13);
+    expect(Array.from(randomRows(20, 4, 3)).filter((v) => v === 1)).toHaveLength(20);
+  });
+
+  it('shift moves the class axis; a sleeper is honest before its round', () => {
+    expect(Array.from(shiftClasses(new Float32Array([0.5, 0.3, 0.2]), 3))).toEqual([0.2, 0.5, 0.3].map(Math.fround));
+    const batch = { agent: 'a', round: 0, chunkHash: 'h', heads: 1, classes: 3, samples: 1, probs: new Float32Array([0.5, 0.3, 0.2]) };
+    expect(distortBatch(batch, { kind: 'sleeper', from: 2 }, 1, 1).probs).toBe(batch.probs);
+    expect(Array.from(distortBatch(batch, { kind: 'sleeper', from: 2 }, 2, 1).probs)).toEqual([0.2, 0.5, 0.3].map(Math.fround));
+  });
+
+  it('behaviours parse, and bad ones say what is expected', () => {
+    expect(parseBehaviour('constant:3')).toEqual({ kind: 'constant', cls: 3 });
+    expect(parseBehaviour('sleeper:4')).toEqual({ kind: 'sleeper', from: 4 });
+    expect(parseAdversaryOption('a3=shift')).toEqual(['a3', 'shift']);
+    expect(() => parseBehaviour('lie')).toThrow(/unknown behaviour "lie".*shift \| constant:C/);
+    expect(() => parseBehaviour('constant')).toThrow(/constant needs a non-negative integer class/);
+    expect(() => parseAdversaryOption('a3')).toThrow(/AGENT=BEHAVIOUR/);
+  });
+});
