@@ -71,7 +71,7 @@ if (!values['skip-cluster']) {
   const records = run.agents.flatMap((a) => a.rounds);
   const sum = (f: (r: (typeof records)[number]) => number) => records.reduce((x, r) => x + f(r), 0);
   const trainRate = (sum(() => profile.stepsPerRound * perStep) / sum((r) => r.trainSeconds));
-  rows.push(['training samples/s, one agent inside the default cluster', Math.round(trainRate), `8 agent processes share ${(await import('node:os')).availableParallelism()} cores`]);
+  rows.push(['training samples/s, one agent inside the default cluster', Math.round(trainRate), `8 agents in the default pool of ${(await import("node:os")).availableParallelism()} worker processes`]);
   rows.push(['share of a round spent exchanging predictions', `${((100 * sum((r) => r.exchangeSeconds)) / sum((r) => r.seconds)).toFixed(1)}%`, 'own predictions + fetching (incl. waiting for slower neighbours) + choosing targets']);
   rows.push(['share of a round spent fetching from neighbours', `${((100 * sum((r) => r.fetchSeconds)) / sum((r) => r.seconds)).toFixed(1)}%`, 'the network part alone (incl. waiting)']);
   rows.push([
