@@ -63,7 +63,10 @@ interface Measure {
   agents: number;
   how: string;
   wallSeconds: number;
+  /** From the first agent's first round to the last agent's end, per round: start-up excluded. */
   perRound: number;
+  /** Launch to the first round: processes, data, models, libp2p nodes. */
+  startSeconds: number;
   peakMB: number;
   exchangeShare: number;
   bytesPerAgentRound: number;
@@ -88,13 +91,16 @@ async function measure(graph: string, agents: number, how: 'simulate' | 'pool' |
   const run = readRun(dir);
   const records = run.agents.flatMap((a) => a.rounds);
   const sum = (f: (r: (typeof records)[number]) => number) => records.reduce((x, r) => x + f(r), 0);
-  const launcher = JSON.parse(readFileSync(join(dir, 'launcher.json'), 'utf8')) as { wallSeconds: number };
+  const times = (type: 'start' | 'end') =>
+    run.agents.flatMap((a) => (type === 'start' ? a.start?.time : a.end?.time) ?? []).map((t) => Date.parse(t));
+  const span = (Math.max(...times('end')) - Math.min(...times('start'))) / 1000;
   return {
     graph,
     agents,
     how,
     wallSeconds,
-    perRound: launcher.wallSeconds / rounds,
+    perRound: span / rounds,
+    startSeconds: wallSeconds - span,
     peakMB: peak,
     exchangeShare: sum((r) => r.exchangeSeconds) / sum((r) => r.seconds),
     bytesPerAgentRound: sum((r) => Object.values(r.bytesSent).reduce((a, b) => a + b, 0)) / Math.max(1, records.length),
@@ -119,13 +125,14 @@ const rows = results.map((m) => [
   m.agents,
   m.how,
   m.perRound.toFixed(1),
+  m.startSeconds.toFixed(0),
   (m.peakMB / 1024).toFixed(2),
   Math.round(m.peakMB / m.agents),
   `${(100 * m.exchangeShare).toFixed(0)}%`,
   Math.round(m.bytesPerAgentRound / 1024),
   `${m.finished}/${m.agents}`,
 ]);
-const table = formatTable(['graph', 'agents', 'run', 's/round', 'peak GB', 'MB/agent', 'exchange', 'KB sent/agent/round', 'finished'], rows);
+const table = formatTable(['graph', 'agents', 'run', 's/round', 'start-up s', 'peak GB', 'MB/agent', 'exchange', 'KB sent/agent/round', 'finished'], rows);
 const ratio = graphs.flatMap((g) => {
   const at = (how: string) => results.find((m) => m.graph === g && m.agents === 64 && m.how === how);
   const s = at('simulate');
