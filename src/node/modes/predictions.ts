@@ -66,6 +66,7 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
     const byRound = new Map<Round, PredictionBatch[]>();
     for (const { value } of res.ok) byRound.set(value.round, [...(byRound.get(value.round) ?? []), value]);
     const parts: ChunkTargets[] = [];
+    const used = new Set<AgentId>();
     const p = learner.profile;
     for (const [r, batches] of byRound) {
       const mine = store.get(r);
@@ -73,6 +74,7 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
         for (const b of batches) res.skipped.push({ agent: b.agent, reason: `answered round ${r}, whose own predictions are no longer kept` });
         continue;
       }
+      for (const b of batches) used.add(b.agent);
       parts.push({
         rows: r === round ? rows : chunk(r),
         heads: targetsForHeads(mine, batches, { rule: p.teacher, gateMain: p.gateMain, gateAux: p.gateAux, includeSelf: p.includeSelf }),
@@ -83,7 +85,8 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
     const { skipped, rejected, received, waitSeconds } = res;
     return {
       targets,
-      used: res.ok.map((o) => o.agent),
+      // Only the neighbours trained on: an answer skipped above is not also counted as used.
+      used: res.ok.map((o) => o.agent).filter((a) => used.has(a)),
       skipped,
       rejected,
       received,
