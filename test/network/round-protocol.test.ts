@@ -140,3 +140,21 @@ describe('RoundStore', () => {
     expect(performance.now() - t1).toBeLessThan(100);
   });
 });
+
+describe('listen errors', () => {
+  it('libp2p\'s long listen error becomes one line naming the address and the problem', async () => {
+    const { listenErrorFrom, ListenError } = await import('../../src/network/errors.ts');
+    const libp2pError = (message: string) => Object.assign(new Error(message), { name: 'UnsupportedListenAddressesError' });
+    const taken = listenErrorFrom(libp2pError('Some configured addresses failed to listen:\n  /ip4/0.0.0.0/tcp/4001: Error: listen EADDRINUSE: address already in use\n    at stack'), ['/ip4/0.0.0.0/tcp/4001']);
+    expect(taken).toBeInstanceOf(ListenError);
+    expect(taken!.message).toBe('cannot listen on /ip4/0.0.0.0/tcp/4001: address already in use');
+    expect(taken!.addr).toBe('/ip4/0.0.0.0/tcp/4001');
+    expect(listenErrorFrom(libp2pError('x\n /ip4/10.9.9.9/tcp/1: Error: listen EADDRNOTAVAIL'), [])!.message).toMatch(/address not available on this machine/);
+    expect(listenErrorFrom(libp2pError('x\n /ip4/1.2.3.4/tcp/80: Error: listen EACCES'), [])!.message).toMatch(/tcp\/80: permission denied$/);
+    // an unknown problem keeps its own words; no address in the message falls back to the ones asked for
+    expect(listenErrorFrom(libp2pError('something odd happened'), ['/ip4/127.0.0.1/tcp/1'])!.message).toBe('cannot listen on /ip4/127.0.0.1/tcp/1: something odd happened');
+    expect(listenErrorFrom(libp2pError('x\n /ip4/1.2.3.4/tcp/9: Error: weird'), [])!.message).toBe('cannot listen on /ip4/1.2.3.4/tcp/9: weird');
+    // any other error is not a listen error
+    expect(listenErrorFrom(new Error('EADDRINUSE'), ['/ip4/0.0.0.0/tcp/1'])).toBeUndefined();
+  });
+});
