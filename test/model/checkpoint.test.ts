@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { formatBackend, parseBackendName, selectBackend } from '../../src/model/backend.ts';
 import { loadCheckpointInto, readCheckpoint, saveCheckpoint } from '../../src/model/checkpoint.ts';
 import { MultiHeadModel } from '../../src/model/multi-head.ts';
+import { imagesTensor, oneHotTensor } from '../../src/model/tensors.ts';
 import { tempDir } from '../helpers/config.ts';
 
 const spec = { backbone: 'mlp-small', auxHeads: 1, classes: 3, inputShape: [4, 4, 1], seed: 5 } as const;
@@ -97,5 +98,31 @@ describe('backends', () => {
     expect(b).toBe(a);
     expect(formatBackend(a)).toMatch(/^wasm/);
     await expect(selectBackend('webgl')).rejects.toThrow(/unknown backend/);
+  });
+});
+
+describe('the model and its tensors', () => {
+  it('refuses an impossible head count and weights of another shape or count', async () => {
+    await selectBackend('wasm');
+    expect(() => new MultiHeadModel({ ...spec, inputShape: [...spec.inputShape], auxHeads: 17 })).toThrow(/auxiliary heads must be an integer in 0..16, got 17/);
+    expect(() => new MultiHeadModel({ ...spec, inputShape: [...spec.inputShape], auxHeads: 1.5 })).toThrow(/got 1.5/);
+    const model = new MultiHeadModel({ ...spec, inputShape: [...spec.inputShape] });
+    const w = model.getWeights();
+    expect(() => model.setWeights(w.slice(1))).toThrow(/weights have \d+ tensors, the model \d+/);
+    expect(() => model.setWeights([{ ...w[0], shape: [1, ...w[0].shape] }, ...w.slice(1)])).toThrow(/weight 0 \(.*\) has shape 1x/);
+    model.dispose();
+  });
+
+  it('images and one-hot labels, of every row or of the rows asked for', async () => {
+    await selectBackend('wasm');
+    const pixels = Uint8Array.from([0, 255, 51, 102, 0, 0, 255, 255]);
+    const all = imagesTensor(pixels, [2, 2, 1]);
+    expect(all.shape).toEqual([2, 2, 2, 1]);
+    const second = imagesTensor(pixels, [2, 2, 1], [1]);
+    expect([...second.dataSync()]).toEqual([0, 0, 1, 1]);
+    const labels = Uint8Array.from([2, 0, 1]);
+    expect([...oneHotTensor(labels, 3).dataSync()]).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0]);
+    expect([...oneHotTensor(labels, 3, [2, 0]).dataSync()]).toEqual([0, 1, 0, 0, 0, 1]);
+    for (const t of [all, second]) t.dispose();
   });
 });
