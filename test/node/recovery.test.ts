@@ -165,6 +165,11 @@ describe('runNode (mhd node) in-process', () => {
     const base = { config, agent: 'a0', runDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], roster };
     await runNode({ ...base, keyFile: keyFile(keys, 'a0') });
     expect(readRun(dir).agents.find((a) => a.id === 'a0')!.end!.status).toBe('finished');
+    // with a bootstrap peer (not listening) and a --peer for a1: the run still finishes on its own
+    const id1 = roster.agents.a1.peerId;
+    await runNode({ ...base, keyFile: keyFile(keys, 'a0'), resume: true, bootstrap: [`/ip4/127.0.0.1/tcp/9/p2p/${id1}`], peers: { a1: { agent: 'a1', peerId: id1, addrs: [`/ip4/127.0.0.1/tcp/9/p2p/${id1}`] } } });
+    expect(readRun(dir).agents.find((a) => a.id === 'a0')!.end!.status).toBe('finished');
+    await expect(runNode({ ...base, keyFile: keyFile(keys, 'a0'), bootstrap: ['/ip4/127.0.0.1/tcp/9'] })).rejects.toThrow(/no roster agent lists this address/);
     const three = tinyConfig({ topology: line3, rounds: 1, mode: 'isolated' });
     await expect(runNode({ ...base, config: three, keyFile: keyFile(keys, 'a0') })).rejects.toThrow(/lacks a2 of the run's topology/);
     await expect(runNode({ ...base, keyFile: join(keys, 'missing.key') })).rejects.toThrow(/no key file .*missing\.key for a0/);
