@@ -99,6 +99,17 @@ describe('backends', () => {
     expect(formatBackend(a)).toMatch(/^wasm/);
     await expect(selectBackend('webgl')).rejects.toThrow(/unknown backend/);
   });
+
+  it('switches between backends on request; auto keeps the one running; native either loads or says why', async () => {
+    expect(await selectBackend('cpu')).toEqual({ name: 'cpu', detail: '' });
+    expect(formatBackend(await selectBackend('auto'))).toBe('cpu');
+    const native = await selectBackend('node').then(
+      (info) => info.name,
+      (err: Error) => err.message,
+    );
+    expect(native).toMatch(/^tensorflow$|^cannot use the forced backend "node": @tensorflow\/tfjs-node is not installed or failed to load/);
+    expect((await selectBackend('wasm')).name).toBe('wasm');
+  });
 });
 
 describe('the model and its tensors', () => {
