@@ -2,6 +2,9 @@
 // then wasm, each with MHD_BACKEND set; ends with which backends ran and how each went. Exits non-zero
 // if any run fails or none could run. Arguments go to vitest (`npm test -- test/model`).
 // With MHD_BACKEND set, only that backend runs. `npm run test:one` is a single plain `vitest run`.
+// The wasm pass of the whole suite (no arguments) runs with coverage: it writes coverage/ and fails when
+// a folder falls below its floor in vitest.config.ts, so CI measures coverage without a third pass.
+// MHD_COVERAGE=0 turns that off.
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,10 +40,13 @@ for (const c of CANDIDATES) {
     const detail = formatBackend(info);
     console.log(`\n=== test suite on ${c.label}: ${detail} (MHD_BACKEND=${c.env}) ===\n`);
     const start = performance.now();
-    const r = spawnSync(process.execPath, [VITEST, 'run', ...process.argv.slice(2)], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, MHD_BACKEND: c.env } });
+    const args = process.argv.slice(2);
+    const coverage = c.label === 'wasm' && args.length === 0 && process.env.MHD_COVERAGE !== '0';
+    if (coverage) console.log('(with coverage: coverage/coverage-summary.json, floors per folder in vitest.config.ts)\n');
+    const r = spawnSync(process.execPath, [VITEST, 'run', ...(coverage ? ['--coverage'] : []), ...args], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, MHD_BACKEND: c.env } });
     const ok = r.status === 0;
     runs.push({ label: c.label, ok });
-    lines.push(`  ${c.label.padEnd(7)} ${ok ? 'passed' : `FAILED (exit ${r.status ?? r.signal})`}, ${((performance.now() - start) / 1000).toFixed(0)} s`);
+    lines.push(`  ${c.label.padEnd(7)} ${ok ? 'passed' : `FAILED (exit ${r.status ?? r.signal})`}${coverage ? ' (with coverage)' : ''}, ${((performance.now() - start) / 1000).toFixed(0)} s`);
   } catch (err) {
     lines.push(`  ${c.label.padEnd(7)} not run: ${(err as Error).message.split('\n')[0]}`);
   }

@@ -148,7 +148,9 @@ addExperimentOptions(
   console.log(formatSummary(summary));
   console.log(`\nresults: ${runDir} (summary.json, summary.csv, agents/*/metrics.jsonl); report: ${reportFile}`);
   // The agents' last word decides: one the launcher saw crash but that was restarted and finished is no failure.
-  const failed = failedAgents(summary);
+  // An agent that never started has no metrics, so no say of its own: the launcher's word stands.
+  const listed = new Set(summary.agents.map((a) => a.id));
+  const failed = [...failedAgents(summary), ...Object.keys(result.failed).filter((a) => !listed.has(a))];
   if (failed.length > 0) {
     console.error(`\n${failed.length} agent(s) failed: ${failed.map((a) => `${a} (${result.failed[a] ?? 'no end record'})`).join(', ')}`);
     process.exitCode = 1;

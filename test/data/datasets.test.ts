@@ -77,3 +77,21 @@ describe('splits', () => {
     expect(() => splitTrain(ds.train, 784, 60000, 1)).toThrow(/more samples asked for than exist: public set of 60000/);
   });
 });
+
+describe('the central baseline\'s data', () => {
+  it('pooledSet is the union of the agents\' private sets, in agent order; pooledHistogram their summed histograms', () => {
+    const data = prepareExperimentData({ dataset: 'mnist', partition: 'skew:0.9:2', agents: 3, privatePerAgent: 50, publicSize: 200, seed: 4 });
+    const parts = [0, 1, 2].map((i) => data.privateSet(i));
+    const pooled = data.pooledSet();
+    expect(pooled.n).toBe(150);
+    expect([...pooled.labels]).toEqual(parts.flatMap((p) => [...p.labels]));
+    expect(Buffer.from(pooled.pixels).equals(Buffer.concat(parts.map((p) => Buffer.from(p.pixels))))).toBe(true);
+    // the parts are disjoint rows of the pool, so nothing is counted twice
+    expect(new Set(data.partition.indices.flat()).size).toBe(150);
+    const hist = new Array(10).fill(0);
+    for (const l of pooled.labels) hist[l]++;
+    expect(data.pooledHistogram()).toEqual(hist);
+    // the same options give the same (memoised) split
+    expect(prepareExperimentData({ dataset: 'mnist', partition: 'skew:0.9:2', agents: 3, privatePerAgent: 50, publicSize: 200, seed: 4 })).toBe(data);
+  });
+});

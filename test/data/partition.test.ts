@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePartitionSpec, partition, type PartitionSpec } from '../../src/data/partition.ts';
+import { formatPartitionSpec, parsePartitionSpec, partition, type PartitionSpec } from '../../src/data/partition.ts';
 import { createRng } from '../../src/data/random.ts';
 
 // A synthetic label column: 10 classes, 600 rows each, in shuffled order.
@@ -55,8 +55,38 @@ describe('partitioners', () => {
   });
 
   it('shards:k gives each agent at most k label runs', () => {
-    const { histograms } = run('shards:2', 6, 300);
-    for (const h of histograms) expect(h.filter((c) => c > 0).length).toBeLessThanOrEqual(4);
+    const k = 2;
+    const { indices, histograms } = run(`shards:${k}`, 6, 300);
+    for (const [a, rows] of indices.entries()) {
+      // each shard is a slice of the label-sorted pool: the agent's labels, in order, are k sorted runs
+      // (at most k - 1 places where the label goes down)
+      const labelsOf = rows.map((r) => labels[r]);
+      const descents = labelsOf.filter((l, i) => i > 0 && l < labelsOf[i - 1]).length;
+      expect(descents, `agent ${a}`).toBeLessThanOrEqual(k - 1);
+      // and a run of 150 rows of a pool of 600 per class spans at most 2 classes: at most 2k classes
+      expect(histograms[a].filter((c) => c > 0).length).toBeLessThanOrEqual(2 * k);
+    }
+    // iid, by contrast, is far from sorted runs
+    const iid = run('iid', 6, 300).indices[0].map((r) => labels[r]);
+    expect(iid.filter((l, i) => i > 0 && l < iid[i - 1]).length).toBeGreaterThan(50);
+  });
+
+  it('rejects a bad request with the reason', () => {
+    expect(() => run('iid', 0)).toThrow(/agent count must be an integer >= 1, got 0/);
+    expect(() => run('iid', 2, 0)).toThrow(/private samples per agent must be an integer >= 1, got 0/);
+    expect(() => partition({ kind: 'iid' }, { labels: Uint8Array.from([0, 1, 12]), classes: 10, agents: 1, samplesPerAgent: 1, seed: 1 })).toThrow(/label 12 at row 2 is outside 0..9/);
+    expect(() => run('skew:0.5:11')).toThrow(/11 dominant classes but the dataset has 10/);
+    expect(() => run('shards:2', 7, 857)).toThrow(/14 shards of 429 do not fit in a pool of 6000/);
+  });
+
+  it('skew with every class dominant puts all samples on them; formatPartitionSpec round-trips', () => {
+    const { histograms } = run('skew:0.5:10', 2, 100);
+    for (const h of histograms) expect(h).toEqual(new Array(10).fill(10));
+    for (const spec of ['iid', 'skew:0.8:2', 'dirichlet:0.5', 'shards:3']) expect(formatPartitionSpec(parsePartitionSpec(spec))).toBe(spec);
+    expect(() => parsePartitionSpec('iid:3')).toThrow(/iid takes 0 parameter/);
+    expect(() => parsePartitionSpec('shards:1.5')).toThrow(/shards per agent must be an integer >= 1/);
+    expect(() => parsePartitionSpec('skew:0.5:0')).toThrow(/dominant class count must be an integer >= 1/);
+    expect(() => parsePartitionSpec('dirichlet:')).toThrow(/alpha "" is not a number/);
   });
 
   it.each([

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadOrCreateKey, peerIdString } from '../../src/network/identity.ts';
-import { checkOwnEntry, readRoster, resolveBootstrap, rosterPeers, RosterMismatchError, writeKeys } from '../../src/network/roster.ts';
+import { checkOwnEntry, readRoster, resolveBootstrap, rosterPeers, RosterMismatchError, withPeerId, writeKeys } from '../../src/network/roster.ts';
 import { ConfigError } from '../../src/text/config-source.ts';
 import { tempDir } from '../helpers/config.ts';
 
@@ -66,5 +66,20 @@ describe('roster', () => {
     expect(bad(text.replace(/(a1:\n\s+peerId: )\S+/, `$1${id0}`))).toMatch(/bad\.yaml:\d+: a1 has the same peer id as a0/);
     expect(bad(text + '    addrs: [/ip4/1.2.3/tcp/1]\n')).toMatch(/bad\.yaml:\d+: field "agents\.a1\.addrs\.0": not a multiaddr/);
     expect(() => readRoster(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: no such roster/);
+  });
+
+  it('an address must end in its own agent\'s peer id, if in any; withPeerId appends it once', async () => {
+    const dir = tempDir();
+    const file = await writeKeys({ agents: ['a0', 'a1'], dir });
+    const roster = readRoster(file);
+    const [id0, id1] = [roster.agents.a0.peerId, roster.agents.a1.peerId];
+    const text = readFileSync(file, 'utf8');
+    const f = join(dir, 'with-addrs.yaml');
+    writeFileSync(f, text + `    addrs: [/ip4/10.0.0.1/tcp/1/p2p/${id1}]\n`);
+    expect(rosterPeers(readRoster(f)).a1.addrs).toEqual([`/ip4/10.0.0.1/tcp/1/p2p/${id1}`]);
+    writeFileSync(f, text + `    addrs: [/ip4/10.0.0.1/tcp/1/p2p/${id0}]\n`);
+    expect(() => readRoster(f)).toThrow(/address ends in another peer id than a1's/);
+    expect(withPeerId('/ip4/10.0.0.1/tcp/1/', id0)).toBe(`/ip4/10.0.0.1/tcp/1/p2p/${id0}`);
+    expect(withPeerId(`/ip4/10.0.0.1/tcp/1/p2p/${id0}`, id0)).toBe(`/ip4/10.0.0.1/tcp/1/p2p/${id0}`);
   });
 });

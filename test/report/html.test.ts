@@ -51,4 +51,31 @@ describe('report.html', () => {
     expect(Math.max(...ys)).toBeCloseTo(chartY(0), 0);
     expect(Math.min(...ys)).toBeCloseTo(chartY((n - 1 + 2) / (n + 3)), 0);
   });
+
+  it('its tables and charts carry the run\'s figures', () => {
+    const n = 4;
+    const dir = ringRun(n);
+    const { reportFile, summary } = buildRunReport(dir);
+    const html = readFileSync(reportFile, 'utf8');
+    // the summary table: every agent's final shared accuracy (round 2: (i + 2) / 7), and the mean
+    const pre = html.match(/<h2>Summary<\/h2><pre>([\s\S]*?)<\/pre>/)![1];
+    for (let i = 0; i < n; i++) expect(pre).toMatch(new RegExp(`^a${i}\\s.*${(100 * (i + 2) / (n + 3)).toFixed(1)}%`, 'm'));
+    expect(pre).toMatch(new RegExp(`^mean\\s.*${(100 * summary.mean.sharedAccuracy[0]).toFixed(1)}%`, 'm'));
+    expect(summary.mean.sharedAccuracy[0]).toBeCloseTo((2 + 3 + 4 + 5) / 4 / 7, 10);
+    // the shared chart: agent i's line passes through (i + r) / 7 at rounds 1..3, the mean through their mean
+    const shared = html.slice(html.indexOf('shared accuracy, main head'));
+    const line = (label: string) => shared.match(new RegExp(`points="([^"]*)"><title>${label}</title></polyline>`))![1].split(' ').map((p) => p.split(',').map(Number));
+    const chartY = (v: number) => 220 - 30 - v * (220 - 24 - 30);
+    for (let i = 0; i < n; i++) {
+      expect(line(`a${i}`).map(([, y]) => y)).toEqual([0, 1, 2].map((r) => expect.closeTo(chartY((i + r) / (n + 3)), 0)));
+    }
+    expect(line('mean').map(([, y]) => y)).toEqual([0, 1, 2].map((r) => expect.closeTo(chartY((1.5 + r) / (n + 3)), 0)));
+    // x runs with the round: three points left to right
+    const xs = line('a0').map(([x]) => x);
+    expect(xs[0]).toBeLessThan(xs[1]);
+    expect(xs[1]).toBeLessThan(xs[2]);
+    // the configuration the run was made with
+    expect(html).toContain('&quot;rounds&quot;: 3');
+    expect(html).toMatch(/mhd on <b>/);
+  });
 });

@@ -83,6 +83,7 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
     const byRound = new Map<Round, PredictionBatch[]>();
     for (const value of screened.kept) byRound.set(value.round, [...(byRound.get(value.round) ?? []), value]);
     const parts: ChunkTargets[] = [];
+    const used = new Set<AgentId>();
     const p = learner.profile;
     for (const [r, batches] of byRound) {
       const mine = store.get(r);
@@ -90,6 +91,7 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
         for (const b of batches) res.skipped.push({ agent: b.agent, reason: `answered round ${r}, whose own predictions are no longer kept` });
         continue;
       }
+      for (const b of batches) used.add(b.agent);
       parts.push({
         rows: r === round ? rows : chunk(r),
         heads: targetsForHeads(mine, batches, { rule: p.teacher, gateMain: p.gateMain, gateAux: p.gateAux, includeSelf: p.includeSelf }),
@@ -100,7 +102,8 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
     const { skipped, rejected, received, waitSeconds } = res;
     return {
       targets,
-      used: screened.kept.map((b) => b.agent),
+      // Only the neighbours trained on: trusted, and not skipped above as no longer kept.
+      used: screened.kept.map((b) => b.agent).filter((a) => used.has(a)),
       trust: screened.trust,
       excluded: screened.excluded,
       skipped,

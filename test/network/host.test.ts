@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { createHost } from '../../src/network/host.ts';
+import { ListenError } from '../../src/network/errors.ts';
+
+describe('createHost', () => {
+  it('the gater refuses peers outside the run both ways, and says so', async () => {
+    const [kA, kB] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+    const idA = peerIdFromPrivateKey(kA).toString();
+    const idB = peerIdFromPrivateKey(kB).toString();
+    const refusedByA: [string, string][] = [];
+    const refusedByB: [string, string][] = [];
+    const a = await createHost({ privateKey: kA, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => new Set(), onRefused: (p, d) => refusedByA.push([p, d]) });
+    const b = await createHost({ privateKey: kB, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => new Set([idA]), onRefused: (p, d) => refusedByB.push([p, d]) });
+    const c = await createHost({ privateKey: await generateKeyPair('Ed25519'), listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => new Set([idB]) });
+    try {
+      // a allows nobody: dialling b is refused on a's side before it starts
+      const outcome = (p: Promise<unknown>) => p.then(() => 'connected', () => 'refused');
+      expect(await outcome(a.dial(b.getMultiaddrs()))).toBe('refused');
+      expect(refusedByA.map((r) => r.join(' '))).toContain(`${idB} outbound`);
+      // c may dial b, but b does not know c
+      await outcome(c.dial(b.getMultiaddrs()));
+      await expect.poll(() => refusedByB.filter(([, d]) => d === 'inbound').length, { timeout: 5000 }).toBeGreaterThan(0);
+      expect(refusedByB[0][0]).toBe(c.peerId.toString());
+    } finally {
+      await Promise.all([a.stop(), b.stop(), c.stop()]);
+    }
+  });
+
+  it('with discovery: a bootstrap list and no DHT starts and stops', async () => {
+    const key = await generateKeyPair('Ed25519');
+    const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString();
+    const node = await createHost({
+      privateKey: key,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      transport: 'tcp',
+      allowedPeers: () => new Set([other]),
+      discovery: { bootstrap: [`/ip4/127.0.0.1/tcp/9/p2p/${other}`], dht: false, mdns: false },
+    });
+    expect(node.getMultiaddrs().length).toBeGreaterThan(0);
+    await node.stop();
+  });
+
+  it('a listen address already taken is a ListenError naming it', async () => {
+    const key = await generateKeyPair('Ed25519');
+    const first = await createHost({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => new Set() });
+    const addr = first.getMultiaddrs()[0].toString().replace(/\/p2p\/.*$/, '');
+    try {
+      const err = await createHost({ privateKey: key, listen: [addr], transport: 'tcp', allowedPeers: () => new Set() }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ListenError);
+      expect((err as Error).message).toBe(`cannot listen on ${addr}: address already in use`);
+    } finally {
+      await first.stop();
+    }
+  });
+});

@@ -1,0 +1,160 @@
+// The server side of a round request, and the round store it reads from.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Libp2p } from 'libp2p';
+import { generateKeyPair } from '@libp2p/crypto/keys';
+import { peerIdFromPrivateKey } from '@libp2p/peer-id';
+import { createHost } from '../../src/network/host.ts';
+import { encodeJson, PREDICTIONS_PROTOCOL } from '../../src/network/codec.ts';
+import { WireError } from '../../src/network/errors.ts';
+import { servePredictions } from '../../src/network/exchange.ts';
+import { framed } from '../../src/network/framed.ts';
+import { parseRoundRequest } from '../../src/network/round-protocol.ts';
+import { RoundStore } from '../../src/network/round-store.ts';
+import type { PredictionBatch } from '../../src/learning/types.ts';
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+describe('parseRoundRequest', () => {
+  it('clamps minRound to round and defaults what is missing or invalid', () => {
+    expect(parseRoundRequest(utf8('{"round":3,"minRound":7,"waitMs":50}'))).toMatchObject({ round: 3, minRound: 3, waitMs: 50 });
+    expect(parseRoundRequest(utf8('{"round":3,"minRound":1}'))).toMatchObject({ round: 3, minRound: 1, waitMs: 0 });
+    expect(parseRoundRequest(utf8('{"round":3,"minRound":-1,"waitMs":-5}'))).toMatchObject({ round: 3, minRound: 3, waitMs: 0 });
+    expect(parseRoundRequest(utf8('{"round":3,"minRound":1.5}'))).toMatchObject({ minRound: 3 });
+    expect(parseRoundRequest(utf8('{"round":0,"embedding":true,"embeddingSize":64}'))).toMatchObject({ embedding: true, embeddingSize: 64 });
+    expect(parseRoundRequest(utf8('{"round":0,"embedding":"yes","embeddingSize":-1}'))).toMatchObject({ embedding: false, embeddingSize: undefined });
+  });
+
+  it.each([
+    ['not JSON', utf8('round 3'), /not JSON/],
+    ['invalid UTF-8', Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d]), /not JSON/],
+    ['JSON null', utf8('null'), /non-negative integer round/],
+    ['a number', utf8('5'), /non-negative integer round/],
+    ['a negative round', utf8('{"round":-1}'), /non-negative integer round/],
+    ['a fractional round', utf8('{"round":1.5}'), /non-negative integer round/],
+  ])('%s is malformed', (_what, raw, message) => {
+    let err: unknown;
+    try {
+      parseRoundRequest(raw);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(WireError);
+    expect((err as WireError).reason).toBe('malformed');
+    expect((err as Error).message).toMatch(message);
+  });
+});
+
+describe('the server side of a request', async () => {
+  const kA = await generateKeyPair('Ed25519');
+  const kB = await generateKeyPair('Ed25519');
+  const ids = new Set([kA, kB].map((k) => peerIdFromPrivateKey(k).toString()));
+  const nodes: Libp2p[] = [];
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+  let memoryId = 0;
+  const host = async (key: typeof kA) => {
+    const node = await createHost({ privateKey: key, listen: [`/memory/mhd-rp-${process.pid}-${memoryId++}`], transport: 'memory', allowedPeers: () => ids });
+    nodes.push(node);
+    return node;
+  };
+
+  /** Sends `request` as one frame to a predictions server and returns its header (and whether a payload followed). */
+  async function ask(request: Uint8Array): Promise<{ header: Record<string, unknown>; sent: { reader: string; round: number | undefined }[] }> {
+    const a = await host(kA);
+    const b = await host(kB);
+    const sent: { reader: string; round: number | undefined }[] = [];
+    const store = new RoundStore<PredictionBatch>(2);
+    store.put(0, { agent: 'a', round: 0, chunkHash: 'c0', heads: 1, classes: 2, samples: 1, probs: Float32Array.from([0.5, 0.5]) });
+    await servePredictions(a, 'a', store, 'f32', { reader: () => 'b', maxWaitMs: 100, onSent: (reader, _bytes, round) => sent.push({ reader, round }) });
+    const stream = await b.dialProtocol(a.getMultiaddrs(), PREDICTIONS_PROTOCOL);
+    const io = framed(stream, 1 << 16);
+    await io.write('request', [request], 2000);
+    await stream.close();
+    const header = JSON.parse(new TextDecoder().decode(await io.read('header', 2000))) as Record<string, unknown>;
+    return { header, sent };
+  }
+
+  it('a malformed request gets bad-request naming the problem, and no payload', async () => {
+    const { header, sent } = await ask(utf8('{"round":"zero"}'));
+    expect(header).toMatchObject({ status: 'bad-request', agent: 'a' });
+    expect(header.message).toMatch(/non-negative integer round/);
+    // counted as traffic to the reader, but not as a round served (so linger keeps waiting for it)
+    expect(sent).toEqual([{ reader: 'b', round: undefined }]);
+    const garbage = await ask(Uint8Array.from([0xff, 0x00, 0x12]));
+    expect(garbage.header).toMatchObject({ status: 'bad-request', message: 'request is not JSON' });
+  });
+
+  it('a good request is answered ok with the round, and counted as served', async () => {
+    const { header, sent } = await ask(encodeJson({ round: 0, minRound: 0, waitMs: 0 }));
+    expect(header).toMatchObject({ status: 'ok', agent: 'a', round: 0, chunkHash: 'c0' });
+    expect(sent).toEqual([{ reader: 'b', round: 0 }]);
+  });
+});
+
+describe('RoundStore', () => {
+  it('keeps only its capacity of the newest rounds', () => {
+    const s = new RoundStore<string>(2);
+    expect(s.latestRound()).toBeUndefined();
+    expect(s.oldestRound()).toBeUndefined();
+    s.put(0, 'r0');
+    s.put(2, 'r2');
+    s.put(1, 'r1');
+    expect([s.get(0), s.get(1), s.get(2)]).toEqual([undefined, 'r1', 'r2']);
+    expect([s.oldestRound(), s.latestRound()]).toEqual([1, 2]);
+    expect(s.newestIn(0, 1)).toBe(1);
+    expect(s.newestIn(3, 5)).toBeUndefined();
+    expect(() => new RoundStore(0)).toThrow(/at least one round/);
+  });
+
+  it('a wait ends when the round arrives, or a newer one', async () => {
+    const s = new RoundStore<string>(4);
+    const t0 = performance.now();
+    setTimeout(() => s.put(1, 'r1'), 30);
+    setTimeout(() => s.put(3, 'r3'), 80);
+    await s.waitFor(2, 5000);
+    expect(s.latestRound()).toBe(3);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('a wait times out when the round never comes', async () => {
+    const s = new RoundStore<string>(2);
+    s.put(0, 'r0');
+    const t0 = performance.now();
+    await s.waitFor(5, 150);
+    const waited = performance.now() - t0;
+    expect(waited).toBeGreaterThanOrEqual(140);
+    expect(waited).toBeLessThan(2000);
+    expect(s.get(5)).toBeUndefined();
+  });
+
+  it('close() wakes every waiter at once, and later waits return at once', async () => {
+    const s = new RoundStore<string>(2);
+    const t0 = performance.now();
+    const waits = [s.waitFor(1, 10_000), s.waitFor(7, 10_000)];
+    setTimeout(() => s.close(), 30);
+    await Promise.all(waits);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    const t1 = performance.now();
+    await s.waitFor(9, 10_000);
+    expect(performance.now() - t1).toBeLessThan(100);
+  });
+});
+
+describe('listen errors', () => {
+  it('libp2p\'s long listen error becomes one line naming the address and the problem', async () => {
+    const { listenErrorFrom, ListenError } = await import('../../src/network/errors.ts');
+    const libp2pError = (message: string) => Object.assign(new Error(message), { name: 'UnsupportedListenAddressesError' });
+    const taken = listenErrorFrom(libp2pError('Some configured addresses failed to listen:\n  /ip4/0.0.0.0/tcp/4001: Error: listen EADDRINUSE: address already in use\n    at stack'), ['/ip4/0.0.0.0/tcp/4001']);
+    expect(taken).toBeInstanceOf(ListenError);
+    expect(taken!.message).toBe('cannot listen on /ip4/0.0.0.0/tcp/4001: address already in use');
+    expect(taken!.addr).toBe('/ip4/0.0.0.0/tcp/4001');
+    expect(listenErrorFrom(libp2pError('x\n /ip4/10.9.9.9/tcp/1: Error: listen EADDRNOTAVAIL'), [])!.message).toMatch(/address not available on this machine/);
+    expect(listenErrorFrom(libp2pError('x\n /ip4/1.2.3.4/tcp/80: Error: listen EACCES'), [])!.message).toMatch(/tcp\/80: permission denied$/);
+    // an unknown problem keeps its own words; no address in the message falls back to the ones asked for
+    expect(listenErrorFrom(libp2pError('something odd happened'), ['/ip4/127.0.0.1/tcp/1'])!.message).toBe('cannot listen on /ip4/127.0.0.1/tcp/1: something odd happened');
+    expect(listenErrorFrom(libp2pError('x\n /ip4/1.2.3.4/tcp/9: Error: weird'), [])!.message).toBe('cannot listen on /ip4/1.2.3.4/tcp/9: weird');
+    // any other error is not a listen error
+    expect(listenErrorFrom(new Error('EADDRINUSE'), ['/ip4/0.0.0.0/tcp/1'])).toBeUndefined();
+  });
+});
