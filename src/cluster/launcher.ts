@@ -3,7 +3,7 @@
 // the run's config, collects their addresses, sends everyone the peer map, follows progress, and
 // reports crashed agents while the others finish.
 import { fork, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,9 +71,14 @@ export function agentFileTail(runDir: string, agent: string, name: 'log' | 'outp
   return fileTail(join(runDir, 'agents', agent, name), lines);
 }
 
+/** The last lines of a file; '' when it is missing or unreadable (a failure report must not fail). */
 function fileTail(file: string, lines: number): string {
-  if (!existsSync(file)) return '';
-  const text = readFileSync(file, 'utf8').trimEnd();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trimEnd();
+  } catch {
+    return '';
+  }
   return text ? text.split('\n').slice(-lines).join('\n') : '';
 }
 
