@@ -146,16 +146,16 @@ const chart = (g: string, key: 'perRound' | 'peakMB', title: string, yMax: numbe
       label: how,
       points: results.filter((m) => m.graph === g && m.how === how).map((m): [number, number] => [m.agents, key === 'peakMB' ? m.peakMB / 1024 : m[key]]),
     })),
-    { xLabel: 'agents', logX: true, xTicks: sizes, yMax, yFormat: fmt, width: 420, height: 260 },
+    { xLabel: 'agents', logX: true, xTicks: sizes, yMax, yFormat: fmt, width: 420, height: 260, markers: true },
   );
 const maxRound = Math.max(...results.map((m) => m.perRound));
 const maxGB = Math.max(...results.map((m) => m.peakMB / 1024));
-const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="860" height="${290 * graphs.length}" font-family="sans-serif">${graphs
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="860" height="${290 * graphs.length + 10}" font-family="sans-serif">${graphs
   .map(
     (g, i) =>
       `<g transform="translate(0,${290 * i})">${chart(g, 'perRound', `${g}: seconds per round`, Math.ceil(maxRound), (v) => v.toFixed(0))}</g><g transform="translate(430,${290 * i})">${chart(g, 'peakMB', `${g}: peak memory, GB`, Math.ceil(maxGB), (v) => v.toFixed(1))}</g>`,
   )
-  .join('')}<text x="10" y="${290 * graphs.length - 4}" font-size="11">blue: simulate, orange: cluster (one worker per core), green: cluster (one process per agent)</text></svg>`;
+  .join('')}<text x="10" y="${290 * graphs.length + 4}" font-size="11">blue: simulate, orange: cluster (one worker per core), green: cluster (one process per agent)</text></svg>`;
 writeFileSync(join(out, 'scale.svg'), svg);
 const text = `${table}\n\n${ratio.join('\n')}\n`;
 writeFileSync(join(out, 'results.md'), text);

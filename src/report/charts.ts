@@ -26,6 +26,8 @@ export interface ChartOptions {
   xTicks?: number[];
   /** A log2 x axis (agent counts from 8 to 256). */
   logX?: boolean;
+  /** A dot on every point (a series of one point is otherwise invisible). */
+  markers?: boolean;
 }
 
 export function lineChart(title: string, series: Series[], opts: ChartOptions = {}): string {
@@ -61,6 +63,7 @@ export function lineChart(title: string, series: Series[], opts: ChartOptions = 
     const colour = s.emphasis ? '#000' : PALETTE[i % PALETTE.length];
     const pts = s.points.map(([a, b]) => `${x(a).toFixed(1)},${y(b).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="${s.emphasis ? 2.5 : 1.2}"${s.emphasis ? ' stroke-dasharray="5,3"' : ''} points="${pts}"><title>${escapeXml(s.label)}</title></polyline>`);
+    if (opts.markers) for (const [a, b] of s.points) parts.push(`<circle cx="${x(a).toFixed(1)}" cy="${y(b).toFixed(1)}" r="2.5" fill="${colour}"/>`);
   });
   parts.push('</svg>');
   return parts.join('');
