@@ -23,6 +23,12 @@ export interface TrustPolicy {
   readonly drop: number;
   /** Weight of the new score when it is above the trust (trust recovers slowly). */
   readonly rise: number;
+  /**
+   * A neighbour whose mean max-probability on the chunk is below this is not judged this round: too
+   * unsure to mislead a most-confident or gated choice, and an honest neighbour that has barely trained
+   * scores near 0.5 like a liar (seen as a neighbour excluded by every agent of a 3-step test ring).
+   */
+  readonly minTeacherConfidence: number;
 }
 
 export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
@@ -34,6 +40,7 @@ export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
   minRoundsOut: 2,
   drop: 0.75,
   rise: 0.25,
+  minTeacherConfidence: 0.5,
 });
 
 export function argmaxRow(a: Float32Array, row: number, classes: number): number {
@@ -81,6 +88,19 @@ export function agreementScore(candidate: Float32Array, own: Float32Array, sampl
     judged++;
   }
   return judged < 2 ? undefined : sum / judged;
+}
+
+/** Mean over rows of the row's max-probability: how sure a set of predictions is. */
+export function meanConfidence(probs: Float32Array, samples: number, classes: number): number {
+  let sum = 0;
+  for (let s = 0; s < samples; s++) sum += probs[s * classes + argmaxRow(probs, s, classes)];
+  return samples === 0 ? 0 : sum / samples;
+}
+
+/** The round's score of a neighbour's main head against the agent's own, or undefined: not judged. */
+export function scoreNeighbour(candidate: Float32Array, own: Float32Array, samples: number, classes: number, p: TrustPolicy): number | undefined {
+  if (meanConfidence(candidate, samples, classes) < p.minTeacherConfidence) return undefined;
+  return agreementScore(candidate, own, samples, classes, p.confidence, p.minSamples);
 }
 
 /** Trust after a new score: the first score is taken as is; later ones drop fast and rise slowly. */

@@ -121,6 +121,8 @@ const runConfigSchema = z
         minRoundsOut: count,
         drop: z.number().min(0).max(1),
         rise: z.number().min(0).max(1),
+        // Configs written before this field judged every neighbour.
+        minTeacherConfidence: z.number().min(0).max(1).default(0),
       })
       .strict()
       // Runs from before the defence existed had none.

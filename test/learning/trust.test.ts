@@ -101,3 +101,23 @@ describe('lies', () => {
     expect(() => parseAdversaryOption('a3')).toThrow(/AGENT=BEHAVIOUR/);
   });
 });
+
+describe('scoreNeighbour', () => {
+  it('does not judge a neighbour too unsure to mislead (a barely trained honest one, or noise), but does judge a confident liar', async () => {
+    const { scoreNeighbour, meanConfidence } = await import('../../src/learning/trust.ts');
+    const { shiftClasses, noiseRows, randomRows } = await import('../../src/learning/adversary.ts');
+    // own: sure of classes 0, 1, 2 on 3 samples each
+    const own = Float32Array.from(Array.from({ length: 9 }, (_, s) => [0, 1, 2].map((c) => (c === Math.floor(s / 3) ? 0.96 : 0.02))).flat());
+    const p = { ...DEFAULT_TRUST, minSamples: 2 };
+    // an honest neighbour that has barely trained: right ranking, but about 0.36 max-probability
+    const unsure = Float32Array.from(Array.from({ length: 9 }, (_, s) => [0, 1, 2].map((c) => (c === Math.floor(s / 3) ? 0.36 : 0.32))).flat());
+    expect(meanConfidence(unsure, 9, 3)).toBeCloseTo(0.36, 5);
+    expect(scoreNeighbour(unsure, own, 9, 3, p)).toBeUndefined();
+    expect(scoreNeighbour(noiseRows(9, 3, 1), own, 9, 3, p)).toBeUndefined();
+    // confident liars are judged, and score low
+    expect(scoreNeighbour(shiftClasses(own, 3), own, 9, 3, p)).toBeLessThan(p.threshold);
+    expect(scoreNeighbour(randomRows(9, 3, 1), own, 9, 3, p)).toBeDefined();
+    // with the floor at 0, every neighbour is judged
+    expect(scoreNeighbour(unsure, own, 9, 3, { ...p, minTeacherConfidence: 0 })).toBe(1);
+  });
+});

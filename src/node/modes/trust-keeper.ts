@@ -1,6 +1,6 @@
 // The defence's state at the edge: one agent's trust in each in-neighbour, updated every round by the
 // pure judgement of src/learning/trust.ts; exclusions and readmissions go to the agent's log.
-import { agreementScore, judgeRound, type NeighbourTrust, type TrustPolicy } from '../../learning/trust.ts';
+import { judgeRound, scoreNeighbour, type NeighbourTrust, type TrustPolicy } from '../../learning/trust.ts';
 import { headProbs, type PredictionBatch, type Round } from '../../learning/types.ts';
 import type { AgentId } from '../../topology/types.ts';
 import type { Skip } from '../records.ts';
@@ -33,7 +33,7 @@ export class TrustKeeper {
     const scores = new Map<AgentId, number | undefined>();
     for (const b of answers) {
       const own = ownFor(b.round);
-      scores.set(b.agent, own ? agreementScore(headProbs(b, 0), headProbs(own, 0), own.samples, own.classes, p.confidence, p.minSamples) : undefined);
+      scores.set(b.agent, own ? scoreNeighbour(headProbs(b, 0), headProbs(own, 0), own.samples, own.classes, p) : undefined);
     }
     const j = judgeRound(this.states, scores, round, p);
     this.states = j.states;
