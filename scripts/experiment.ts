@@ -79,6 +79,15 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[] }> = {
     about: 'The Pareto front of private against shared accuracy (README, "The default profile"): nu0, auxiliary heads, includeSelf, temperature and chunk size, on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, on ring-8 and ring-32, against isolated training. --grid quick (default): nu0 x aux heads, then one factor at a time around nu0 = 0.3 with 3 auxiliary heads, on ring-8, and 2 settings on MNIST ring-32; --grid full: all 144 settings on all four.',
     runs: [],
   },
+  default: {
+    about: "The acceptance check of the default profile (README, \"The default profile\"): nodes/default.yaml as shipped, against isolated training, on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, ring-8, 20 rounds. Run it with a seed other than the tuning seed 1: --seed 2.",
+    runs: [
+      { label: 'mnist isolated', options: { mode: 'isolated' } },
+      { label: 'mnist default', options: {} },
+      { label: 'fashion isolated', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3', mode: 'isolated' } },
+      { label: 'fashion default', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3' } },
+    ],
+  },
   fashion: {
     about: 'Fashion-MNIST, dirichlet:0.3 on ring-8, 20 rounds: isolated vs MHD vs central.',
     runs: [
