@@ -76,7 +76,7 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[] }> = {
     ].map((r) => ({ ...r, options: { auxHeads: 3, nu0: 1, teacher: 'most-confident', includeSelf: true, gateMain: true, steps: 50, ...r.options } })),
   },
   pareto: {
-    about: 'The Pareto front of private against shared accuracy (README, "The default profile"): nu0, auxiliary heads, includeSelf, temperature and chunk size, on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, on ring-8 and ring-32, against isolated training. --grid quick (default): nu0 x aux heads, then one factor at a time around nu0 = 0.3 with 3 auxiliary heads, on ring-8, and 2 settings on MNIST ring-32; --grid full: all 144 settings on all four.',
+    about: 'The Pareto front of private against shared accuracy (README, "The default profile"): nu0, auxiliary heads, includeSelf, temperature and chunk size, on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, on ring-8 and ring-32, against isolated training. --grid quick (default): nu0 x aux heads, then one factor at a time around nu0 = 0.3 and around nu0 = 0, each with 3 auxiliary heads, on ring-8; isolated and 2 settings on MNIST ring-32; --grid full: all 144 settings on all four.',
     runs: [],
   },
   default: {

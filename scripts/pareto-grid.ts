@@ -54,32 +54,41 @@ export function fullGrid(): Setting[] {
 /** The base of the reduced design: intermediate nu0 with the auxiliary chain, the other knobs at their defaults. */
 export const BASE_KNOBS: Knobs = { nu0: 0.3, auxHeads: 3, includeSelf: true, temperature: 1, chunk: 500 };
 
+/** The second base: the main head kept private (nu0 = 0), the chain carrying the neighbours' knowledge. */
+export const CHAIN_KNOBS: Knobs = { ...BASE_KNOBS, nu0: 0 };
+
 /**
  * The reduced design, in the order it is run (most telling first, so that an experiment cut short has
- * the core): the old default (nu0 = 1, no auxiliary heads), the base, nu0 in {0.1, 0} and 1 with the
- * chain, nu0 = 0.3 and 0.1 without it; then one factor at a time around the base: T = 2, includeSelf
- * off, chunk 1000, 1 auxiliary head, T = 4.
+ * the core): the old default (nu0 = 1, no auxiliary heads), the base, nu0 in {0.1, 0} with the chain,
+ * nu0 = 0.3 without it; then one factor at a time around the base and around CHAIN_KNOBS (T = 2 and 4,
+ * includeSelf off, chunk 1000, 1 auxiliary head), nu0 = 1 with the chain and nu0 = 0.1 without.
  */
 export function quickGrid(): Setting[] {
   const B = BASE_KNOBS;
+  const C = CHAIN_KNOBS;
   return [
     { ...B, nu0: 1, auxHeads: 0 },
     B,
     { ...B, nu0: 0.1 },
-    { ...B, nu0: 0 },
+    C,
     { ...B, auxHeads: 0 },
     { ...B, temperature: 2 },
+    { ...C, temperature: 2 },
+    { ...C, includeSelf: false },
+    { ...C, chunk: 1000 },
+    { ...C, temperature: 4 },
     { ...B, nu0: 1 },
     { ...B, nu0: 0.1, auxHeads: 0 },
     { ...B, includeSelf: false },
     { ...B, chunk: 1000 },
+    { ...C, auxHeads: 1 },
     { ...B, auxHeads: 1 },
     { ...B, temperature: 4 },
   ].map(setting);
 }
 
 /** On the 32-agent graph only a few settings are run in the reduced design. */
-export const LARGE_GRAPH_QUICK: Knobs[] = [{ ...BASE_KNOBS, nu0: 1, auxHeads: 0 }, BASE_KNOBS];
+export const LARGE_GRAPH_QUICK: Knobs[] = [{ ...BASE_KNOBS, nu0: 1, auxHeads: 0 }, CHAIN_KNOBS];
 
 /** One run of the experiment: its scenario (data and graph) and its setting. */
 export interface ParetoRun {

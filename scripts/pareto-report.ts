@@ -43,7 +43,7 @@ export function chooseDefault(rows: RunRow[]): { lines: string[]; chosen?: strin
   });
   candidates.sort((a, b) => Number(b.ok) - Number(a.ok) || b.shared - a.shared);
   const fmt = (c: (typeof candidates)[number]) =>
-    `${c.setting}: ${c.per.map((p, i) => `${RULE_SCENARIOS[i]} private ${pct(privateMain(p.row))} (${p.deltaPrivate >= 0 ? '+' : ''}${(100 * p.deltaPrivate).toFixed(1)} vs isolated), shared best ${pct(sharedBest(p.row))}`).join('; ')}; mean shared ${pct(c.shared)}`;
+    `${c.setting}: ${c.per.map((p, i) => `${RULE_SCENARIOS[i]} private ${pct(privateMain(p.row))} (${p.deltaPrivate >= 0 ? '+' : ''}${(100 * p.deltaPrivate).toFixed(2)} vs isolated), shared best ${pct(sharedBest(p.row))}`).join('; ')}; mean shared ${pct(c.shared)}`;
   const ok = candidates.filter((c) => c.ok);
   const lines = [
     `Rule: private accuracy (main head) at least isolated's minus ${100 * PRIVATE_TOLERANCE} on ${RULE_SCENARIOS.join(' and ')}; then the highest mean shared accuracy (best head).`,
@@ -67,13 +67,13 @@ export function paretoSection(outDir: string, rows: RunRow[]): string {
       '| setting | private main | shared main | private best | shared best | private vs isolated | KB / agent / round | front |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...scored.map(({ row: r, front, deltaPrivate }) =>
-        `| ${r.spec.setting} | ${pct(privateMain(r))} | ${pct(r.summary.mean.sharedAccuracy[0])} | ${pct(r.summary.best.privateAccuracy)} | ${pct(sharedBest(r))} | ${Number.isNaN(deltaPrivate) ? '-' : `${deltaPrivate >= 0 ? '+' : ''}${(100 * deltaPrivate).toFixed(1)}`} | ${r.kbPerRound.toFixed(0)} | ${front ? '**front**' : ''} |`,
+        `| ${r.spec.setting} | ${pct(privateMain(r))} | ${pct(r.summary.mean.sharedAccuracy[0])} | ${pct(r.summary.best.privateAccuracy)} | ${pct(sharedBest(r))} | ${Number.isNaN(deltaPrivate) ? '-' : `${deltaPrivate >= 0 ? '+' : ''}${(100 * deltaPrivate).toFixed(2)}`} | ${r.kbPerRound.toFixed(0)} | ${front ? '**front**' : ''} |`,
       ),
       '',
     );
-    const points = scored.map(({ row: r, front }) => ({ x: privateMain(r), y: sharedBest(r), label: r.spec.setting!, front, reference: r === isolated }));
+    const points = scored.map(({ row: r, front }, i) => ({ x: privateMain(r), y: sharedBest(r), label: r.spec.setting!, front, reference: r === isolated, tag: String(i + 1) }));
     html.push(`<h2>${escapeXml(g)}</h2>${scatterChart(`${g}: private (main head) against shared (best head)`, points, { ...PAGE_CHART, height: 420, xLabel: 'private accuracy, main head (mean over agents)', yLabel: 'shared accuracy, best head' })}`);
-    html.push(`<ol>${scored.filter((s) => s.front).map((s) => `<li>${escapeXml(s.row.spec.setting!)}: private ${pct(privateMain(s.row))}, shared ${pct(sharedBest(s.row))}</li>`).join('')}</ol>`);
+    html.push(`<ol>${scored.map((s) => `<li>${s.front ? '<b>front</b> ' : ''}${escapeXml(s.row.spec.setting!)}: private ${pct(privateMain(s.row))}, shared ${pct(sharedBest(s.row))}</li>`).join('')}</ol>`);
   }
   const rule = chooseDefault(rows);
   md.push('### The default by the rule', '', ...rule.lines);

@@ -108,6 +108,8 @@ export interface ScatterPoint {
   front?: boolean;
   /** A reference point (e.g. isolated training): a black square. */
   reference?: boolean;
+  /** A short tag written next to the point (e.g. its number in a list below the chart). */
+  tag?: string;
 }
 
 /** Points of y against x (accuracies), the axes fitted to the data; the front joined in order of x. */
@@ -115,7 +117,7 @@ export function scatterChart(title: string, points: ScatterPoint[], opts: ChartO
   const w = opts.width ?? 560;
   const h = opts.height ?? 400;
   const fs = opts.fontSize ?? 13;
-  const m = { l: 5 * fs, r: 16, t: 2.4 * fs, b: 3.4 * fs };
+  const m = { l: 5 * fs, r: 3 * fs, t: 2.4 * fs, b: 3.4 * fs };
   const range = (vs: number[]) => {
     const lo = Math.min(...vs);
     const hi = Math.max(...vs);
@@ -143,6 +145,7 @@ export function scatterChart(title: string, points: ScatterPoint[], opts: ChartO
     const tip = `<title>${escapeXml(`${p.label}: ${fmt(p.x)}, ${fmt(p.y)}`)}</title>`;
     if (p.reference) parts.push(`<rect x="${(x(p.x) - 5).toFixed(1)}" y="${(y(p.y) - 5).toFixed(1)}" width="10" height="10" fill="#000">${tip}</rect>`);
     else parts.push(`<circle cx="${x(p.x).toFixed(1)}" cy="${y(p.y).toFixed(1)}" r="${p.front ? 6 : 4.5}" fill="${p.front ? '#d62728' : '#9ecae1'}" stroke="${p.front ? '#7f0000' : '#3182bd'}">${tip}</circle>`);
+    if (p.tag) parts.push(`<text x="${(x(p.x) + 8).toFixed(1)}" y="${(y(p.y) - 6).toFixed(1)}" font-size="${fs - 1}">${escapeXml(p.tag)}</text>`);
   }
   parts.push('</svg>');
   return parts.join('');
