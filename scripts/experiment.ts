@@ -1,26 +1,23 @@
-// Experiments against the baselines: each runs real clusters (one process per agent) and writes the run
-// directories, results.json and a markdown table.
-// Usage: npm run experiment -- baselines|topologies|heterogeneous|ablations|fashion|attacks [--rounds R] [--out DIR] [--only TEXT]
+// Experiments against the baselines: each runs real clusters (a pool of agent processes) and writes the
+// run directories, results.json, results.md and compare.html (every run overlaid).
+// Usage: npm run experiment -- baselines|topologies|heterogeneous|ablations|fashion|pareto|default|attacks
+//          [--rounds R] [--seed S] [--out DIR] [--only TEXT]... [--grid quick|full] [--simulate]
 // `attacks` runs in one process per run (simulate: every agent a libp2p node on loopback TCP), the others
-// as clusters; --simulate makes any experiment run that way.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// as clusters; --simulate makes any experiment run that way. With --out of an earlier (interrupted)
+// experiment, runs that finished there are not run again.
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildRunConfig, experimentOptions, type ExperimentOptions } from '../src/cluster/run-options.ts';
 import { launchCluster } from '../src/cluster/launcher.ts';
 import { simulate } from '../src/cluster/simulate.ts';
-import { attacksTable, type AttackRow } from './attacks-table.ts';
+import { attacksTable } from './attacks-table.ts';
 import { formatBackend, selectBackend } from '../src/model/backend.ts';
 import { buildRunReport } from '../src/report/build.ts';
-import type { Summary } from '../src/report/summary.ts';
 import { PROJECT_ROOT } from '../src/topology/load.ts';
 
-interface RunSpec {
-  label: string;
-  options: Partial<ExperimentOptions>;
-  /** Agents that never start (the liar-absent references). */
-  absent?: string[];
-}
+import { paretoRuns } from './pareto-grid.ts';
+import { writeOutputs, type RunSpec, type RunRow } from './experiment-outputs.ts';
 
 // The project's defaults, with 20 rounds, a generous fetch timeout (every agent process shares 2 cores)
 // and no checkpoints.
@@ -114,6 +111,19 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: b
       { label: 'steps 100', options: { steps: 100 } },
     ].map((r) => ({ ...r, options: { auxHeads: 3, nu0: 1, teacher: 'most-confident', includeSelf: true, gateMain: true, steps: 50, ...r.options } })),
   },
+  pareto: {
+    about: 'The Pareto front of private against shared accuracy (README, "The default profile"): nu0, auxiliary heads, includeSelf, temperature and chunk size, on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, on ring-8 and ring-32, against isolated training. --grid quick (default): nu0 x aux heads, then one factor at a time around nu0 = 0.3 and around nu0 = 0, each with 3 auxiliary heads, on ring-8; isolated and 2 settings on MNIST ring-32; --grid full: all 144 settings on all four.',
+    runs: [],
+  },
+  default: {
+    about: "The acceptance check of the default profile (README, \"The default profile\"): nodes/default.yaml as shipped, against isolated training, on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, ring-8, 20 rounds. Run it with a seed other than the tuning seed 1: --seed 2.",
+    runs: [
+      { label: 'mnist isolated', options: { mode: 'isolated' } },
+      { label: 'mnist default', options: {} },
+      { label: 'fashion isolated', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3', mode: 'isolated' } },
+      { label: 'fashion default', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3' } },
+    ],
+  },
   fashion: {
     about: 'Fashion-MNIST, dirichlet:0.3 on ring-8, 20 rounds: isolated vs MHD vs central.',
     runs: [
@@ -126,14 +136,15 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: b
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string' }, out: { type: 'string' }, only: { type: 'string', multiple: true }, simulate: { type: 'boolean' } },
+  options: { rounds: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, only: { type: 'string', multiple: true }, grid: { type: 'string' }, simulate: { type: 'boolean' } },
 });
 const name = positionals[0];
 const experiment = EXPERIMENTS[name ?? ''];
-if (!experiment) {
-  console.error(`usage: npm run experiment -- ${Object.keys(EXPERIMENTS).join('|')} [--rounds R] [--out DIR] [--only SUBSTRING]`);
+if (!experiment || (values.grid && !['quick', 'full'].includes(values.grid))) {
+  console.error(`usage: npm run experiment -- ${Object.keys(EXPERIMENTS).join('|')} [--rounds R] [--seed S] [--out DIR] [--only SUBSTRING]... [--grid quick|full] [--simulate]`);
   process.exit(2);
 }
+if (name === 'pareto') experiment.runs = paretoRuns(values.grid === 'full' ? 'full' : 'quick');
 const stamp = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
 const outDir = values.out ?? join(PROJECT_ROOT, 'runs', 'experiments', `${name}-${stamp}`);
 mkdirSync(outDir, { recursive: true });
@@ -141,43 +152,31 @@ const backend = formatBackend(await selectBackend());
 console.log(`experiment ${name}: ${experiment.about}\nbackend ${backend}; runs in ${outDir}`);
 
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : (100 * x).toFixed(1));
-const rows: AttackRow[] = [];
+const rows: RunRow[] = [];
 for (const spec of experiment.runs) {
   // --only may be repeated: a run is kept when its label contains every one of them.
   if (values.only && !values.only.every((o) => spec.label.includes(o))) continue;
-  const options: ExperimentOptions = { ...BASE, ...spec.options, ...(values.rounds ? { rounds: Number(values.rounds) } : {}) };
+  const options: ExperimentOptions = {
+    ...BASE,
+    ...spec.options,
+    ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
+    ...(values.seed ? { seed: Number(values.seed) } : {}),
+  };
   const config = buildRunConfig(options);
-  const dir = join(outDir, spec.label.replace(/[^A-Za-z0-9.-]+/g, '_'));
+  const dir = join(outDir, spec.label.replace(/[^A-Za-z0-9.=-]+/g, '_'));
   const t0 = performance.now();
+  // A run that finished in an earlier invocation with the same --out is read, not run again.
+  const done = existsSync(join(dir, 'launcher.json'));
   const inProcess = values.simulate || experiment.simulate;
-  const failed = inProcess ? (await simulate(config, dir, { absent: spec.absent }), []) : Object.keys((await launchCluster(config, dir)).failed);
+  const failed = done ? [] : inProcess ? (await simulate(config, dir, { absent: spec.absent }), []) : Object.keys((await launchCluster(config, dir)).failed);
   const { summary } = buildRunReport(dir);
-  const agents = summary.agents.length;
-  const kbPerRound = summary.agents.reduce((a, s) => a + s.bytesReceived, 0) / agents / config.rounds / 1024;
-  rows.push({ label: spec.label, summary, kbPerRound, config, absent: spec.absent ?? [] });
+  const kbPerRound = summary.agents.reduce((a, s) => a + s.bytesReceived, 0) / summary.agents.length / summary.rounds / 1024;
+  rows.push({ spec, dir, summary, kbPerRound, config });
   console.log(
     `${spec.label}: shared main ${pct(summary.mean.sharedAccuracy[0])} best ${pct(summary.best.sharedAccuracy)}, private main ${pct(summary.mean.privateAccuracy[0])}` +
-      ` (${((performance.now() - t0) / 1000).toFixed(0)}s${failed.length ? `, FAILED: ${failed.join(', ')}` : ''})`,
+      ` (${done ? 'done earlier' : `${((performance.now() - t0) / 1000).toFixed(0)}s`}${failed.length ? `, FAILED: ${failed.join(', ')}` : ''})`,
   );
 }
-
-const minBest = (s: Summary, k: 'privateAccuracy' | 'sharedAccuracy') => Math.min(...s.agents.filter((a) => a[k].length).map((a) => a[k][a.bestHead]));
-const table = [
-  `Backend: ${backend}. Accuracy in %, of the last round, on the whole MNIST/Fashion-MNIST test split; "best" is each agent's head with the best shared accuracy. KB: prediction or weight bytes received per agent per round.`,
-  '',
-  '| run | private main (mean / min) | shared main (mean / min) | private best (mean / min) | shared best (mean / min) | KB / agent / round |',
-  '| --- | --- | --- | --- | --- | --- |',
-  ...rows.map(({ label, summary: s, kbPerRound }) =>
-    `| ${label} | ${pct(s.mean.privateAccuracy[0])} / ${pct(s.min.privateAccuracy[0])} | ${pct(s.mean.sharedAccuracy[0])} / ${pct(s.min.sharedAccuracy[0])} | ${pct(s.best.privateAccuracy)} / ${pct(minBest(s, 'privateAccuracy'))} | ${pct(s.best.sharedAccuracy)} / ${pct(minBest(s, 'sharedAccuracy'))} | ${kbPerRound.toFixed(0)} |`,
-  ),
-  '',
-  'Mean shared accuracy per head (h0 = main head):',
-  '',
-  '| run | ' + ['h0', 'h1', 'h2', 'h3'].join(' | ') + ' |',
-  '| --- | --- | --- | --- | --- |',
-  ...rows.map(({ label, summary: s }) => `| ${label} | ${[0, 1, 2, 3].map((h) => pct(s.mean.sharedAccuracy[h])).join(' | ')} |`),
-].join('\n');
-const attacks = name === 'attacks' ? `\n\n${attacksTable(rows, backend)}` : '';
-writeFileSync(join(outDir, 'results.md'), `# ${name}\n\n${experiment.about}\n\n${table}${attacks}\n`);
-writeFileSync(join(outDir, 'results.json'), JSON.stringify(rows.map(({ label, summary, kbPerRound }) => ({ label, kbPerRound, summary })), null, 2) + '\n');
-console.log(`\n${table}${attacks}\n\nwritten: ${join(outDir, 'results.md')}`);
+const attacks = name === 'attacks' ? attacksTable(rows.map((r) => ({ label: r.spec.label, summary: r.summary, kbPerRound: r.kbPerRound, config: r.config, absent: r.spec.absent ?? [] })), backend) : undefined;
+const table = await writeOutputs(outDir, name!, experiment.about, backend, rows, attacks);
+console.log(`\n${table}\n\nwritten: ${join(outDir, 'results.md')}, ${join(outDir, 'compare.html')}`);

@@ -8,6 +8,7 @@ import { simulate } from './cluster/simulate.ts';
 import { assignWorkers, launchCluster, type ProcessCount } from './cluster/launcher.ts';
 import { createProgress } from './cluster/progress.ts';
 import { buildRunReport } from './report/build.ts';
+import { formatComparison, writeComparison } from './report/compare.ts';
 import { parseListen, parsePeers, runNode, StartupError } from './node/run-node.ts';
 import { runWorker } from './node/run-worker.ts';
 import { loadOrCreateKey, peerIdString } from './network/identity.ts';
@@ -241,6 +242,18 @@ program
     console.log('');
     console.log(formatHeads(summary));
     console.log(`\nreport: ${reportFile}`);
+  });
+
+program
+  .command('compare')
+  .description('one table and one self-contained page (compare.html) for several run directories: mean and min accuracy per round, bytes per round')
+  .argument('<run-dirs...>', 'run directories (runs/...)')
+  .option('--out <file>', 'the page to write', 'compare.html')
+  .option('--title <text>', 'title of the page')
+  .action((dirs: string[], opts: { out: string; title?: string }) => {
+    const runs = writeComparison(opts.out, dirs.map((dir) => ({ dir })), opts.title);
+    console.log(formatComparison(runs));
+    console.log(`\npage: ${opts.out}`);
   });
 
 const topology = program.command('topology').description('inspect topology files');

@@ -3,11 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderTopologySvg } from '../topology/render-svg.ts';
 import { CENTRAL_AGENT } from '../node/config.ts';
-import { bandLegend, legend, lineChart, quantile, type Series } from './charts.ts';
+import { bandLegend, legend, lineChart, PAGE_CHART, quantile, type Series } from './charts.ts';
 import type { RunData } from './run-dir.ts';
-import { formatHeads, formatSummary, type Summary } from './summary.ts';
+import { headsTable, summaryTable, type Summary } from './summary.ts';
 import { escapeXml } from '../text/xml.ts';
 import { trustSection } from './trust.ts';
+import { htmlTable, TABLE_CSS } from '../text/html-table.ts';
 
 /** Past this many agents, a chart shows the spread over agents as bands instead of one line each. */
 export const MAX_AGENT_LINES = 16;
@@ -41,6 +42,8 @@ function accuracySeries(run: RunData, key: 'privateAccuracy' | 'sharedAccuracy',
   return [...bands, mean];
 }
 
+const table = (t: { header: string[]; rows: string[][] }) => htmlTable(t.header, t.rows, ['mean', 'min']);
+
 export function renderReport(run: RunData, summary: Summary): string {
   const heads = Math.max(0, ...run.agents.flatMap((a) => a.rounds.map((r) => r.eval?.sharedAccuracy.length ?? 0)));
   const charts: string[] = [];
@@ -48,7 +51,8 @@ export function renderReport(run: RunData, summary: Summary): string {
   const failed = new Set([...summary.failed, ...Object.keys(summary.adversaries)]);
   for (let h = 0; h < heads; h++) {
     const name = h === 0 ? 'main head' : `auxiliary head ${h}`;
-    charts.push(`<div class="pair"><h3>${name}</h3>${lineChart(`private accuracy, ${name}`, accuracySeries(run, 'privateAccuracy', h, failed))}${lineChart(`shared accuracy, ${name}`, accuracySeries(run, 'sharedAccuracy', h, failed))}</div>`);
+    const chart = (key: 'privateAccuracy' | 'sharedAccuracy', what: string) => lineChart(`${what} accuracy, ${name}`, accuracySeries(run, key, h, failed), PAGE_CHART);
+    charts.push(`<div class="pair"><h3>${name}</h3><div class="row">${chart('privateAccuracy', 'private')}${chart('sharedAccuracy', 'shared')}</div></div>`);
   }
   const values = Object.fromEntries(summary.agents.filter((a) => a.sharedAccuracy.length).map((a) => [a.id, a.sharedAccuracy[a.bestHead]]));
   const c = run.config;
@@ -61,18 +65,20 @@ export function renderReport(run: RunData, summary: Summary): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>mhd run ${escapeXml(c.name)}</title>
 <style>
-body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px}
-pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:12px}
-.pair{display:inline-block;margin:0 16px 16px 0;vertical-align:top}
-.pair h3{margin:4px 0;font-size:14px}
+body{font-family:sans-serif;margin:24px;color:#222;max-width:1200px;font-size:15px}
+pre{background:#f6f6f6;padding:10px;overflow-x:auto;font-size:13px}
+.pair{margin:0 0 16px 0}
+.pair h3{margin:4px 0;font-size:16px}
 .row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
 table.trust{border-collapse:collapse;font-size:12px}table.trust td,table.trust th{border:1px solid #ddd;padding:2px 6px;text-align:right}
+svg{max-width:100%;height:auto}
+${TABLE_CSS}
 </style></head><body>
 <h1>mhd run: ${escapeXml(c.name)}</h1>
 <p>${escapeXml(summary.mode)} on <b>${escapeXml(summary.topology)}</b>, ${escapeXml(summary.dataset)} (${escapeXml(summary.partition)}), ${summary.rounds} rounds,
 backend ${escapeXml(summary.backend)}, wall time ${summary.wallSeconds.toFixed(1)} s. Shared accuracy: on the whole test split;
 private accuracy: per-class test accuracy weighted by the agent's own label distribution.</p>
-<div class="row"><div><h2>Summary</h2><pre>${escapeXml(formatSummary(summary))}</pre><h2>Every head</h2><pre>${escapeXml(formatHeads(summary))}</pre></div>
+<div class="row"><div><h2>Summary</h2>${table(summaryTable(summary))}<h2>Every head</h2>${table(headsTable(summary))}</div>
 <div><h2>Topology</h2><p>agents coloured by the final shared accuracy of their best head (red: lowest, green: highest)</p>${renderTopologySvg(c.topology, { values })}</div></div>
 <h2>Accuracy per round</h2><p>${run.agents.length <= MAX_AGENT_LINES ? legend(run.agents.map((a) => a.id)) : `${run.agents.length} agents: ${bandLegend(BANDS)}`}</p>
 ${charts.join('\n')}

@@ -132,8 +132,14 @@ function kib(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)}M` : `${(bytes / 1024).toFixed(0)}K`;
 }
 
+/** A table's header and rows, for the terminal (formatTable) or a page (htmlTable). */
+export interface TableData {
+  header: string[];
+  rows: string[][];
+}
+
 /** The per-agent table: main head and best head, private and shared, bytes; mean and min rows; then the failed agents. */
-export function formatSummary(s: Summary): string {
+export function summaryTable(s: Summary): TableData {
   const row = (a: AgentSummary) => {
     const has = a.sharedAccuracy.length > 0;
     const pct = (v: number | undefined) => (has && v !== undefined ? percent(v) : '-');
@@ -148,20 +154,33 @@ export function formatSummary(s: Summary): string {
   rows.push(stat('min', s.min, { p: minBest('privateAccuracy'), s: minBest('sharedAccuracy') }));
   // Failed agents after the statistics they are not part of: their last evaluation is stale.
   rows.push(...s.agents.filter((a) => a.status === 'failed').map(row));
+  return { header: ['agent', 'private main', 'shared main', 'best', 'private best', 'shared best', 'sent', 'received'], rows };
+}
+
+export function summaryTitle(s: Summary): string {
   const liars = Object.entries(s.adversaries).map(([a, b]) => `${a}=${b}`);
   const trust = `defence ${s.defence ? 'on' : 'off'}${liars.length ? `, liars ${liars.join(' ')} (mean and min over honest agents)` : ''}`;
-  const title = `${s.mode} on ${s.topology}, ${s.dataset} ${s.partition}, ${s.rounds} rounds, backend ${s.backend}, ${s.wallSeconds.toFixed(1)}s, ${trust}`;
-  return [title, formatTable(['agent', 'private main', 'shared main', 'best', 'private best', 'shared best', 'sent', 'received'], rows)].join('\n');
+  return `${s.mode} on ${s.topology}, ${s.dataset} ${s.partition}, ${s.rounds} rounds, backend ${s.backend}, ${s.wallSeconds.toFixed(1)}s, ${trust}`;
+}
+
+export function formatSummary(s: Summary): string {
+  const t = summaryTable(s);
+  return [summaryTitle(s), formatTable(t.header, t.rows)].join('\n');
 }
 
 /** Private and shared accuracy of every head, per agent. */
-export function formatHeads(s: Summary): string {
+export function headsTable(s: Summary): TableData {
   const heads = s.mean.sharedAccuracy.length;
   const header = ['agent', ...Array.from({ length: heads }, (_, h) => `priv h${h}`), ...Array.from({ length: heads }, (_, h) => `shared h${h}`)];
   const cell = (xs: number[], h: number) => (xs[h] === undefined ? '-' : percent(xs[h]));
   const rows = s.agents.map((a) => [a.id, ...Array.from({ length: heads }, (_, h) => cell(a.privateAccuracy, h)), ...Array.from({ length: heads }, (_, h) => cell(a.sharedAccuracy, h))]);
   rows.push(['mean', ...s.mean.privateAccuracy.map((v) => percent(v)), ...s.mean.sharedAccuracy.map((v) => percent(v))]);
-  return formatTable(header, rows);
+  return { header, rows };
+}
+
+export function formatHeads(s: Summary): string {
+  const t = headsTable(s);
+  return formatTable(t.header, t.rows);
 }
 
 export function writeSummary(dir: string, s: Summary): void {

@@ -4,7 +4,9 @@ import { loadProfile, parseProfile } from '../../src/learning/profile.ts';
 describe('agent profiles', () => {
   it('the shipped profiles load', () => {
     expect(loadProfile('default').backbone).toBe('mlp');
-    expect(loadProfile('default').auxHeads).toBe(0);
+    // chosen by README "The default profile": the main head keeps its private task, 3 auxiliary heads
+    expect(loadProfile('default')).toMatchObject({ nu0: 0, auxHeads: 3, includeSelf: true, temperature: 1 });
+    expect(loadProfile('consensus')).toMatchObject({ nu0: 1, auxHeads: 0 });
     expect(loadProfile('chain')).toMatchObject({ nu0: 0, auxHeads: 3, includeSelf: true });
     expect(loadProfile('cnn').backbone).toBe('cnn');
     expect(loadProfile('small').backbone).toBe('mlp-small');

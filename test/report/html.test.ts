@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { quantile } from '../../src/report/charts.ts';
 import { buildRunReport } from '../../src/report/build.ts';
 import { readFileSync } from 'node:fs';
-import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
+import { fakeRun } from '../helpers/run-dir.ts';
+import { PAGE_CHART } from '../../src/report/charts.ts';
 
 /** A finished run directory of `n` agents on a ring, 3 rounds, agent i at accuracy (i + round) / (n + 3). */
-function ringRun(n: number): string {
-  const dir = tempDir();
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(tinyConfig({ topology: topologyFile(`agents: ${n}\ngraph: ring\n`), auxHeads: 0 })));
-  for (let i = 0; i < n; i++) {
-    const agent = `a${i}`;
-    const lines = [0, 1, 2].map((r) => ({
-      type: 'round', agent, round: r, mode: 'mhd', backend: 'wasm', seconds: 1, trainSeconds: 1, exchangeSeconds: 0, fetchSeconds: 0, waitSeconds: 0, evalSeconds: 0,
-      loss: { total: 1, ce: 1, distill: [0], embedding: 0 }, teachersUsed: [], skipped: [], rejected: [], samplesUsed: [], bytesSent: {}, bytesReceived: {},
-      eval: { sharedAccuracy: [(i + r) / (n + 3)], privateAccuracy: [0.9] }, memory: { tensors: 1, rssMB: 1 },
-    }));
-    mkdirSync(join(dir, 'agents', agent), { recursive: true });
-    writeFileSync(join(dir, 'agents', agent, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-  }
-  return dir;
-}
+const ringRun = (n: number) => fakeRun({ agents: n });
 
 describe('report.html', () => {
   it('quantiles interpolate between order statistics', () => {
@@ -38,6 +23,17 @@ describe('report.html', () => {
     expect(html).not.toMatch(/<polygon/);
   });
 
+  it('tables are HTML tables, escaped, with the mean and min rows marked; no preformatted tables', () => {
+    const html = readFileSync(buildRunReport(ringRun(4)).reportFile, 'utf8');
+    expect(html.match(/<table>/g)).toHaveLength(2);
+    expect(html).toContain('<th>agent</th>');
+    expect(html).toMatch(/<tr class="stat"><td>mean<\/td>/);
+    expect(html).toMatch(/<td class="num">\d+\.\d%<\/td>/);
+    // only the configuration stays preformatted
+    expect(html.match(/<pre>/g)).toHaveLength(1);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+
   it('many agents: bands of min-max and 10th-90th percentile around the mean, no line per agent', () => {
     const n = 40;
     const html = readFileSync(buildRunReport(ringRun(n)).reportFile, 'utf8');
@@ -47,7 +43,9 @@ describe('report.html', () => {
     // the shared chart's min-max band spans agent 0 to agent n-1 at round 1: 0 .. (n-1)/(n+3)
     const band = [...html.matchAll(/<polygon[^>]*points="([^"]*)"><title>min to max<\/title>/g)][1][1].split(' ').map((p) => p.split(',').map(Number));
     const ys = band.map(([, y]) => y);
-    const chartY = (v: number) => 220 - 30 - v * (220 - 24 - 30);
+    // the page's charts: margins top 2.4 and bottom 3 font sizes
+    const { height: h, fontSize: fs } = PAGE_CHART;
+    const chartY = (v: number) => h - 3 * fs - v * (h - 2.4 * fs - 3 * fs);
     expect(Math.max(...ys)).toBeCloseTo(chartY(0), 0);
     expect(Math.min(...ys)).toBeCloseTo(chartY((n - 1 + 2) / (n + 3)), 0);
   });
