@@ -1,28 +1,14 @@
 // Error paths and exit codes of simulate, node, data, report and cluster, through the real command line.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE } from '../helpers/node-bin.ts';
+import { runCli } from '../helpers/node-bin.ts';
 import { tempDir, topologyFile } from '../helpers/config.ts';
 
 const line3 = topologyFile('name: line-3\nagents: 3\ngraph: line\n');
 const tiny = ['--topology', line3, '--nodes', 'small', '--private', '100', '--public', '400', '--chunk', '100', '--steps', '1', '--rounds', '1', '--eval-samples', '100', '--fetch-timeout', '1', '--backend', 'wasm'];
 
-function mhd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE, ['src/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const mhd = (args: string[]) => runCli(args, 150_000);
 
 /** Exit 1 and exactly one `mhd: ...` line on stderr; returns it. */
 async function fails(args: string[]): Promise<string> {

@@ -1,30 +1,16 @@
 // Fault drills on the command line: every start-up error of cluster, simulate and node is one line on
 // stderr, no stack trace, a non-zero exit, and no run directory left behind.
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { NODE } from '../helpers/node-bin.ts';
+import { runCli } from '../helpers/node-bin.ts';
 import { tempDir, topologyFile } from '../helpers/config.ts';
 
 const line3 = topologyFile('name: line-3\nagents: 3\ngraph: line\n');
 const tiny = ['--topology', line3, '--nodes', 'small', '--private', '100', '--public', '400', '--chunk', '100', '--steps', '1', '--rounds', '1', '--backend', 'wasm'];
 
-function mhd(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE, ['src/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const mhd = (args: string[]) => runCli(args, 100_000);
 
 /** Runs `args --out DIR` and checks the start-up error contract; returns the one error line. */
 async function startupError(args: string[]): Promise<string> {

@@ -1,31 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchCluster } from '../../src/cluster/launcher.ts';
 import { buildRunReport } from '../../src/report/build.ts';
 import { TEST_BACKEND, TEST_BACKEND_NAME } from '../helpers/backend.ts';
-import { NODE } from '../helpers/node-bin.ts';
+import { runCli } from '../helpers/node-bin.ts';
 import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
 
 const line3 = topologyFile('name: line-3\nagents: 3\ngraph: line\n');
 const tiny = ['--nodes', 'small', '--aux-heads', '3', '--private', '100', '--public', '400', '--chunk', '100', '--steps', '3', '--eval-samples', '300', '--backend', TEST_BACKEND];
 
-/** Runs the CLI without blocking the test's event loop; a child still running after `timeoutMs` is killed. */
-function mhd(args: string[], timeoutMs: number): Promise<{ status: number | null; signal: string | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(NODE, ['src/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr });
-    });
-  });
-}
+const mhd = async (args: string[], timeoutMs: number) => {
+  const r = await runCli(args, timeoutMs);
+  return { ...r, status: r.code };
+};
 
 /** Lines of stderr that report a problem (a loaded machine may add harmless runtime notices). */
 const problems = (stderr: string) => stderr.split('\n').filter((l) => /error|fail|warn|exception|mhd:/i.test(l));
@@ -132,13 +120,8 @@ describe('a pool of worker processes', () => {
     expect(new Set(ids).size).toBe(3);
     expect(existsSync(join(dir, 'workers', 'w0.output'))).toBe(true);
     // the stopped agent resumes on its own from its checkpoint, with the same peer id
-    const resumed = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(NODE, ['src/cli.ts', 'node', '--agent', 'a1', '--resume', '--config', join(dir, 'config.json'), '--out', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('exit', (code) => resolve({ code, stderr }));
-    });
-    expect(resumed.code).toBe(0);
+    const resumed = await runCli(['node', '--agent', 'a1', '--resume', '--config', join(dir, 'config.json'), '--out', dir], 120_000);
+    expect(resumed.code, resumed.stderr).toBe(0);
     const lines = readFileSync(join(dir, 'agents', 'a1', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const starts = lines.filter((l) => l.type === 'start');
     expect(starts).toHaveLength(2);
