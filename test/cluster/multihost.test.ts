@@ -15,6 +15,7 @@ if (why) console.warn(`multi-host test skipped: ${why}`);
 const N = 4;
 const ROUNDS = 8;
 const PORT = 4001;
+const FETCH_TIMEOUT_S = 8;
 const tiny = ['--nodes', 'small', '--private', '100', '--public', '400', '--chunk', '100', '--steps', '3', '--eval-samples', '300', '--backend', 'wasm'];
 
 interface Line {
@@ -62,7 +63,9 @@ describe.skipIf(why !== undefined)(`multi-host: ${N} agents in ${N} network name
       const agent = `a${i}`;
       const out = openSync(join(dir, `${agent}.out`), 'w');
       const args = ['netns', 'exec', h.ns[i], NODE, 'src/cli.ts', 'node', '--agent', agent, '--roster', roster, '--listen', `/ip4/${h.addr[i]}/tcp/${PORT}`, '--bootstrap', bootstrap];
-      args.push('--topology', 'topologies/ring-4.yaml', ...tiny, '--rounds', String(ROUNDS), '--fetch-timeout', '3', '--out', join(dir, `run-${agent}`));
+      // The fetch timeout is long enough for an agent that is ahead to wait for neighbours that the cut
+      // slowed down (with 3 s, a fast agent skipped both in its last round on a loaded machine).
+      args.push('--topology', 'topologies/ring-4.yaml', ...tiny, '--rounds', String(ROUNDS), '--fetch-timeout', String(FETCH_TIMEOUT_S), '--out', join(dir, `run-${agent}`));
       const p = spawn('ip', args, { stdio: ['ignore', out, out] });
       agents.push(p);
       exits.push(new Promise((resolve) => p.on('exit', (code) => resolve(code))));
@@ -75,7 +78,7 @@ describe.skipIf(why !== undefined)(`multi-host: ${N} agents in ${N} network name
     const cutAt = Date.now();
     try {
       // About two rounds: each neighbour of a1 skips it twice (every such round waits --fetch-timeout).
-      await until('a0 and a2 to skip a1 twice', 40_000, () => skippedCut('a0') >= before.a0 + 2 && skippedCut('a2') >= before.a2 + 2).catch(() => undefined);
+      await until('a0 and a2 to skip a1 twice', 8 * FETCH_TIMEOUT_S * 1000, () => skippedCut('a0') >= before.a0 + 2 && skippedCut('a2') >= before.a2 + 2).catch(() => undefined);
     } finally {
       h.setLink(cut, true);
     }
