@@ -56,14 +56,17 @@ describe('report.html', () => {
     const { reportFile, summary } = buildRunReport(dir);
     const html = readFileSync(reportFile, 'utf8');
     // the summary table: every agent's final shared accuracy (round 2: (i + 2) / 7), and the mean
-    const pre = html.match(/<h2>Summary<\/h2><pre>([\s\S]*?)<\/pre>/)![1];
-    for (let i = 0; i < n; i++) expect(pre).toMatch(new RegExp(`^a${i}\\s.*${(100 * (i + 2) / (n + 3)).toFixed(1)}%`, 'm'));
-    expect(pre).toMatch(new RegExp(`^mean\\s.*${(100 * summary.mean.sharedAccuracy[0]).toFixed(1)}%`, 'm'));
+    const table = html.match(/<h2>Summary<\/h2>(<table>[\s\S]*?<\/table>)/)![1];
+    const row = (first: string) => table.match(new RegExp(`<tr[^>]*><td>${first}(?: [^<]*)?</td>([\\s\\S]*?)</tr>`))![1];
+    for (let i = 0; i < n; i++) expect(row(`a${i}`)).toContain(`>${(100 * (i + 2) / (n + 3)).toFixed(1)}%<`);
+    expect(row('mean')).toContain(`>${(100 * summary.mean.sharedAccuracy[0]).toFixed(1)}%<`);
     expect(summary.mean.sharedAccuracy[0]).toBeCloseTo((2 + 3 + 4 + 5) / 4 / 7, 10);
     // the shared chart: agent i's line passes through (i + r) / 7 at rounds 1..3, the mean through their mean
     const shared = html.slice(html.indexOf('shared accuracy, main head'));
     const line = (label: string) => shared.match(new RegExp(`points="([^"]*)"><title>${label}</title></polyline>`))![1].split(' ').map((p) => p.split(',').map(Number));
-    const chartY = (v: number) => 220 - 30 - v * (220 - 24 - 30);
+    // The chart's own grid gives its scale: the first grid line is 0 %, the fifth 100 %.
+    const grid = [...shared.matchAll(/<line [^>]*y1="([\d.]+)"[^>]*stroke="#eee"/g)].map((m) => Number(m[1]));
+    const chartY = (v: number) => grid[0] + v * (grid[4] - grid[0]);
     for (let i = 0; i < n; i++) {
       expect(line(`a${i}`).map(([, y]) => y)).toEqual([0, 1, 2].map((r) => expect.closeTo(chartY((i + r) / (n + 3)), 0)));
     }
