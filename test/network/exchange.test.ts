@@ -1,48 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Libp2p } from 'libp2p';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import type { PrivateKey } from '@libp2p/interface';
-import { createHost, type TransportKind } from '../../src/network/host.ts';
 import { encodeJson, PREDICTIONS_PROTOCOL, type Encoding, type Expectation } from '../../src/network/codec.ts';
 import { DeadlineError, WireError } from '../../src/network/errors.ts';
 import { fetchPredictions, servePredictions } from '../../src/network/exchange.ts';
-import type { Peer } from '../../src/network/round-protocol.ts';
 import { RoundStore } from '../../src/network/round-store.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 import { createRng } from '../../src/data/random.ts';
+import { prefixed, testHosts, varint } from '../helpers/hosts.ts';
 
-/** Unsigned LEB128, as libp2p's length prefixes; `pad` adds non-minimal continuation bytes. */
-function varint(n: number, pad = 0): number[] {
-  const out: number[] = [];
-  do {
-    out.push((n % 128) | 0x80);
-    n = Math.floor(n / 128);
-  } while (n > 0);
-  for (let i = 0; i < pad; i++) out.push(0x80);
-  out.push(0);
-  // Minimal form: drop the terminating zero when nothing was padded.
-  if (pad === 0) {
-    out.pop();
-    out[out.length - 1] &= 0x7f;
-  }
-  return out;
-}
-const prefixed = (frames: Uint8Array[]) => Uint8Array.from(frames.flatMap((f) => [...varint(f.byteLength), ...f]));
-
-const started: Libp2p[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((n) => n.stop()));
-});
-
-let memoryId = 0;
-async function host(key: PrivateKey, allowed: () => Set<string>, transport: TransportKind = 'memory'): Promise<{ node: Libp2p; peer: (agent: string) => Peer }> {
-  const listen = transport === 'tcp' ? ['/ip4/127.0.0.1/tcp/0'] : [`/memory/mhd-test-${process.pid}-${memoryId++}`];
-  const node = await createHost({ privateKey: key, listen, transport, allowedPeers: allowed });
-  started.push(node);
-  const id = peerIdFromPrivateKey(key).toString();
-  return { node, peer: (agent) => ({ agent, peerId: id, addrs: node.getMultiaddrs().map((m) => m.toString()) }) };
-}
+const hosts = testHosts('exchange');
+afterAll(() => hosts.stopAll());
+const host = hosts.host;
 
 /** Softmax rows of random logits: heads x samples x classes. */
 function batch(agent: string, round: number, heads = 3, samples = 50, classes = 10): PredictionBatch {

@@ -1,40 +1,18 @@
 // The weights protocol (gossip baseline): what an honest server sends arrives intact, and every way a
 // hostile server can break the reply is a WireError with its reason, never weights to average.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Libp2p } from 'libp2p';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import type { PrivateKey } from '@libp2p/interface';
-import { createHost } from '../../src/network/host.ts';
 import { encodeJson, WEIGHTS_PROTOCOL } from '../../src/network/codec.ts';
 import { WireError } from '../../src/network/errors.ts';
 import { fetchWeights, serveWeights, type WeightsMessage } from '../../src/network/exchange.ts';
-import type { Peer } from '../../src/network/round-protocol.ts';
 import { RoundStore } from '../../src/network/round-store.ts';
 import type { NamedWeights } from '../../src/learning/gossip.ts';
+import { prefixed, testHosts } from '../helpers/hosts.ts';
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    out.push((n % 128) | (n >= 128 ? 0x80 : 0));
-    n = Math.floor(n / 128);
-  } while (n > 0);
-  return out;
-}
-const prefixed = (frames: Uint8Array[]) => Uint8Array.from(frames.flatMap((f) => [...varint(f.byteLength), ...f]));
-
-const started: Libp2p[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((n) => n.stop()));
-});
-
-let memoryId = 0;
-async function host(key: PrivateKey, allowed: Set<string>): Promise<{ node: Libp2p; peer: (agent: string) => Peer }> {
-  const node = await createHost({ privateKey: key, listen: [`/memory/mhd-weights-${process.pid}-${memoryId++}`], transport: 'memory', allowedPeers: () => allowed });
-  started.push(node);
-  const id = peerIdFromPrivateKey(key).toString();
-  return { node, peer: (agent) => ({ agent, peerId: id, addrs: node.getMultiaddrs().map((m) => m.toString()) }) };
-}
+const hosts = testHosts('weights');
+afterAll(() => hosts.stopAll());
+const host = (key: Parameters<typeof hosts.host>[0], allowed: ReadonlySet<string>) => hosts.host(key, () => allowed);
 
 /** A 2x3 kernel and a bias of 3: 9 float32 values, 36 bytes. */
 const model = (offset: number): NamedWeights[] => [
