@@ -56,7 +56,12 @@ export const int = (name: string, min: number) => (raw: string) => {
   return v;
 };
 /** `--processes`: a positive count, or `agents` for one process per agent. */
-export const processCount = (raw: string): number | 'agents' => (raw === 'agents' ? 'agents' : int('--processes', 1)(raw));
+export const processCount = (raw: string): number | 'agents' => {
+  if (raw === 'agents') return 'agents';
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 1) throw new InvalidArgumentError(`--processes must be a positive integer or "agents", got "${raw}"`);
+  return v;
+};
 
 const num = (name: string, min: number) => (raw: string) => {
   const v = Number(raw);

@@ -60,3 +60,12 @@ describe('public chunks and the round store', () => {
     expect(store.get(3)).toBe('r3');
   });
 });
+
+describe('--processes', () => {
+  it('takes a positive count or "agents", and names the option otherwise', async () => {
+    const { processCount } = await import('../../src/cluster/run-options.ts');
+    expect(processCount('3')).toBe(3);
+    expect(processCount('agents')).toBe('agents');
+    for (const bad of ['0', '-1', '1.5', 'all', '']) expect(() => processCount(bad)).toThrow(/--processes must be a positive integer or "agents"/);
+  });
+});
