@@ -285,5 +285,5 @@ try {
   console.error(`mhd: ${(err as Error).message.replace(/\s*\n\s*/g, ' ').trim()}`);
   process.exitCode = 1;
 }
-// An agent process of a cluster exits as soon as its command is done (its IPC channel would keep it up).
+// A cluster's worker process exits as soon as its command is done (its IPC channel would keep it up).
 if (process.env.MHD_AGENT_PROCESS === '1') process.exit(process.exitCode ?? 0);

@@ -1,5 +1,5 @@
-// The defence against lying neighbours (README, "Lying peers"): pure functions over row-major
-// `samples x classes` arrays. Each round an agent scores every neighbour by whether its main-head
+// The defence against lying neighbours (docs/DESIGN.md, "Lying peers"; figures in the README): pure
+// functions over row-major `samples x classes` arrays. Each round an agent scores every neighbour by whether its main-head
 // probabilities separate the classes the agent itself is sure of (a per-class AUC: honest neighbours
 // with other data are biased but informed; lies do not follow the input); the score feeds a trust that is
 // quick to lose and slow to earn; a neighbour whose trust is low is excluded from the teachers, and is
