@@ -1,7 +1,11 @@
 // Cost against the number of agents: simulate (every agent in one process), cluster with the default
 // pool (one worker per core) and cluster with one process per agent, on a ring and a small-world graph.
 // Each run is a child process whose whole process tree is sampled for resident memory.
-// Usage: npm run bench:scale [-- --sizes 8,16,32,64,128,256 --graphs ring,small-world --rounds 2 --max-per-agent 64]
+// Usage: npm run bench:scale [-- --sizes 8,16,32,64,128,256 --graphs ring,small-world --rounds 2 --max-per-agent 64
+//        --workload small|issue]
+// `small` (default) is the ring-256 acceptance workload of issue 14: tiny rounds, so the cost of many
+// agents shows. `issue` is the workload the issue used to compare simulate and cluster (3 rounds,
+// 20 steps, 200 private, 2000 public, chunk 200, whole test split), where the rounds dominate.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -20,17 +24,23 @@ const { values } = parseArgs({
     // One process per agent holds ~290 MB each on wasm: past this many agents it is not run.
     'max-per-agent': { type: 'string', default: '64' },
     out: { type: 'string' },
+    workload: { type: 'string', default: 'small' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
 const graphs = values.graphs.split(',');
-const rounds = Number(values.rounds);
+const WORKLOADS = {
+  small: { rounds: values.rounds, args: ['--steps', '5', '--private', '100', '--public', '1000', '--chunk', '100', '--eval-samples', '1000'] },
+  issue: { rounds: '3', args: ['--steps', '20', '--private', '200', '--public', '2000', '--chunk', '200'] },
+} as const;
+if (!(values.workload in WORKLOADS)) throw new Error(`--workload must be small or issue, got "${values.workload}"`);
+const workload = WORKLOADS[values.workload as keyof typeof WORKLOADS];
+const rounds = Number(workload.rounds);
 const maxPerAgent = Number(values['max-per-agent']);
 const out = values.out ?? join(PROJECT_ROOT, 'runs', 'bench-scale', new Date().toISOString().replace(/[-:]/g, '').slice(0, 15));
 mkdirSync(out, { recursive: true });
 const NODE = process.execPath;
-// The issue's workload: small agents, so that the cost of many of them shows.
-const WORKLOAD = ['--rounds', String(rounds), '--steps', '5', '--private', '100', '--public', '1000', '--chunk', '100', '--eval-samples', '1000', '--checkpoint-every', '0', '--fetch-timeout', '120', '--backend', 'wasm'];
+const WORKLOAD = ['--rounds', String(rounds), ...workload.args, '--checkpoint-every', '0', '--fetch-timeout', '120', '--backend', 'wasm'];
 
 /** Resident memory of `pid` and all its descendants, in MB (Linux /proc). */
 function treeRssMB(pid: number): number {

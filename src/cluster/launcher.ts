@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Peer } from '../network/round-protocol.ts';
 import { loadRunData, runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
 import type { ToAgent, ToLauncher } from '../node/ipc.ts';
-import { StartupError } from '../node/run-node.ts';
+import { StartupError } from '../node/errors.ts';
 import type { AgentId } from '../topology/types.ts';
 
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));

@@ -10,6 +10,7 @@ import type { Peer } from '../network/round-protocol.ts';
 import { checkOwnEntry, resolveBootstrap, rosterPeers, RosterMismatchError, type Roster } from '../network/roster.ts';
 import { Agent } from './agent.ts';
 import { runningAgents, type RunConfig } from './config.ts';
+import { StartupError } from './errors.ts';
 
 export interface NodeOptions {
   config: RunConfig;
@@ -30,13 +31,6 @@ export interface NodeOptions {
   mdns?: boolean;
 }
 
-/**
- * An error before the agent's first round (its data, its listen address, its identity): the command
- * that started it removes the run directory it created, and prints the message as its one line.
- */
-export class StartupError extends Error {
-  override name = 'StartupError';
-}
 
 /** Checks the roster against the run and the key; returns the agent's peers and discovery options. */
 async function fromRoster(o: NodeOptions, roster: Roster): Promise<Pick<Parameters<typeof Agent.create>[0], 'peers' | 'discovery'>> {

@@ -12,7 +12,8 @@ import { writeKeys, readRoster, keyFile } from '../../src/network/roster.ts';
 import { Agent } from '../../src/node/agent.ts';
 import type { ExchangeMode } from '../../src/node/exchange-mode.ts';
 import { writeRunConfig } from '../../src/node/config.ts';
-import { parseListen, runNode, StartupError } from '../../src/node/run-node.ts';
+import { parseListen, runNode } from '../../src/node/run-node.ts';
+import { StartupError } from '../../src/node/errors.ts';
 import { readRun } from '../../src/report/run-dir.ts';
 import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
 
