@@ -1,7 +1,7 @@
 // Experiments against the baselines: each runs real clusters (a pool of agent processes) and writes the
 // run directories, results.json, results.md and compare.html (every run overlaid).
 // Usage: npm run experiment -- baselines|topologies|heterogeneous|ablations|fashion|pareto|default|attacks
-//          [--rounds R] [--seed S] [--out DIR] [--only TEXT]... [--grid quick|full] [--simulate]
+//          [--rounds R] [--seed S] [--out DIR] [--only TEXT[|TEXT...]]... [--grid quick|full] [--simulate]
 // `attacks` runs in one process per run (simulate: every agent a libp2p node on loopback TCP), the others
 // as clusters; --simulate makes any experiment run that way. With --out of an earlier (interrupted)
 // experiment, runs that finished there are not run again.
@@ -154,8 +154,9 @@ console.log(`experiment ${name}: ${experiment.about}\nbackend ${backend}; runs i
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : (100 * x).toFixed(1));
 const rows: RunRow[] = [];
 for (const spec of experiment.runs) {
-  // --only may be repeated: a run is kept when its label contains every one of them.
-  if (values.only && !values.only.every((o) => spec.label.includes(o))) continue;
+  // --only may be repeated: a run is kept when its label contains every one of them; within one, `|`
+  // separates alternatives (`--only ring-8 --only "absent|shift"`).
+  if (values.only && !values.only.every((o) => o.split('|').some((alt) => spec.label.includes(alt)))) continue;
   const options: ExperimentOptions = {
     ...BASE,
     ...spec.options,

@@ -66,7 +66,7 @@ export const CHAIN_KNOBS: Knobs = { ...BASE_KNOBS, nu0: 0 };
 export function quickGrid(): Setting[] {
   const B = BASE_KNOBS;
   const C = CHAIN_KNOBS;
-  return [
+  const knobs = [
     { ...B, nu0: 1, auxHeads: 0 },
     B,
     { ...B, nu0: 0.1 },
@@ -85,7 +85,19 @@ export function quickGrid(): Setting[] {
     { ...B, auxHeads: 1 },
     { ...B, temperature: 4 },
   ].map(setting);
+  // After the first four (the core), the consensus head: it is not on the issue's grid of knobs.
+  return [...knobs.slice(0, 4), CONSENSUS_HEAD, ...knobs.slice(4)];
 }
+
+/**
+ * The main head kept private (nu0 = 0) beside one consensus head: an auxiliary head that learns the
+ * private labels and, with the gate, the neighbours' same head (auxTeacher `same`), so that it gathers
+ * the whole graph's knowledge over the rounds as nu0 = 1's main head does, without touching the main head.
+ */
+export const CONSENSUS_HEAD: Setting = {
+  name: 'nu0=0 consensus head (aux=1 same labels gate)',
+  options: { mode: 'mhd', nu0: 0, auxHeads: 1, auxTeacher: 'same', auxLabels: true, gateAux: true, includeSelf: true, temperature: 1, chunk: 500 },
+};
 
 /** On the 32-agent graph only a few settings are run in the reduced design. */
 export const LARGE_GRAPH_QUICK: Knobs[] = [{ ...BASE_KNOBS, nu0: 1, auxHeads: 0 }, CHAIN_KNOBS];

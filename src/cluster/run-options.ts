@@ -5,7 +5,7 @@ import { basename, extname, join } from 'node:path';
 import { ENCODINGS, isEncoding, type Encoding } from '../network/codec.ts';
 import { CENTRAL_AGENT, MODES, type Mode, type RunConfig } from '../node/config.ts';
 import { loadProfile, profileSchema, type Profile } from '../learning/profile.ts';
-import { TEACHER_RULES } from '../learning/teachers.ts';
+import { AUX_TEACHERS, TEACHER_RULES } from '../learning/teachers.ts';
 import { loadTopology, PROJECT_ROOT } from '../topology/load.ts';
 import { DEFAULT_TRUST } from '../learning/trust.ts';
 import { BEHAVIOUR_HELP, parseAdversaryOption } from '../topology/adversaries.ts';
@@ -44,6 +44,9 @@ export interface ExperimentOptions {
   teacher?: string;
   includeSelf?: boolean;
   gateMain?: boolean;
+  auxTeacher?: string;
+  gateAux?: boolean;
+  auxLabels?: boolean;
   /** `AGENT=BEHAVIOUR`, added to (and overriding) the topology file's adversaries. */
   adversary?: string[];
   /** The defence against lying neighbours (default on). */
@@ -136,6 +139,9 @@ export function addExperimentOptions(cmd: Command): Command {
     .addOption(new Option('--teacher <rule>', 'override: teacher rule').choices(TEACHER_RULES as unknown as string[]))
     .addOption(new Option('--include-self <bool>', "override: own head k-1 as a teacher candidate for head k").argParser(bool('--include-self')))
     .addOption(new Option('--gate-main <bool>', 'override: confidence gate on the main head').argParser(bool('--gate-main')))
+    .addOption(new Option('--gate-aux <bool>', 'override: confidence gate on the auxiliary heads').argParser(bool('--gate-aux')))
+    .addOption(new Option('--aux-teacher <head>', "override: auxiliary head k learns from the neighbours' head k-1 (previous) or head k (same)").choices(AUX_TEACHERS as unknown as string[]))
+    .addOption(new Option('--aux-labels <bool>', 'override: auxiliary heads also learn the private labels').argParser(bool('--aux-labels')))
     .addOption(new Option('--adversary <agent=behaviour>', `experiments: make an agent lie (${BEHAVIOUR_HELP}); repeatable`).argParser(adversaryOption))
     .addOption(new Option('--defence <on|off>', 'the defence against lying neighbours (trust scores, exclusion)').default(D.defence).argParser(bool('--defence')));
 }
@@ -172,6 +178,9 @@ function overrides(o: ExperimentOptions): Partial<Profile> {
   if (o.teacher !== undefined) out.teacher = o.teacher as Profile['teacher'];
   if (o.includeSelf !== undefined) out.includeSelf = o.includeSelf;
   if (o.gateMain !== undefined) out.gateMain = o.gateMain;
+  if (o.gateAux !== undefined) out.gateAux = o.gateAux;
+  if (o.auxTeacher !== undefined) out.auxTeacher = o.auxTeacher as Profile['auxTeacher'];
+  if (o.auxLabels !== undefined) out.auxLabels = o.auxLabels;
   return out;
 }
 

@@ -113,7 +113,7 @@ export class Learner {
             batch.headTargets = headTensors.map((h) => h && { targets: tf.gather(h.targets, ui) as tf.Tensor2D, mask: tf.gather(h.mask, ui) as tf.Tensor1D });
             if (embTarget) batch.embeddingTarget = tf.gather(embTarget, ui) as tf.Tensor2D;
           }
-          terms = trainStep(this.model, this.optimizer, batch, { nu0: p.nu0, nuAux: p.nuAux, nuEmb: p.nuEmb, temperature: p.temperature });
+          terms = trainStep(this.model, this.optimizer, batch, { nu0: p.nu0, nuAux: p.nuAux, nuEmb: p.nuEmb, temperature: p.temperature, auxLabels: p.auxLabels });
         });
         sum.total += terms.total / steps;
         sum.ce += terms.ce / steps;

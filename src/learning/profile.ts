@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BACKBONES } from '../model/backbones.ts';
 import { MAX_AUX_HEADS } from '../model/multi-head.ts';
-import { TEACHER_RULES } from './teachers.ts';
+import { AUX_TEACHERS, TEACHER_RULES } from './teachers.ts';
 import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
 import { DEFAULT_PROFILES_DIR } from '../topology/load.ts';
 
@@ -31,6 +31,13 @@ export const profileSchema = z
     gateAux: z.boolean(),
     /** The agent's own head k-1 competes with the neighbours as a teacher for head k. */
     includeSelf: z.boolean(),
+    /**
+     * Which of the neighbours' heads auxiliary head k learns from: `previous` (head k-1, the chain) or
+     * `same` (head k: a consensus head that carries knowledge across the whole graph over the rounds).
+     */
+    auxTeacher: z.enum(AUX_TEACHERS).default('previous'),
+    /** Auxiliary heads also learn the private labels (cross-entropy, weight 1), as the main head does. */
+    auxLabels: z.boolean().default(false),
   })
   .strict();
 

@@ -23,10 +23,13 @@ export interface LossWeights {
   readonly nuAux: number;
   readonly nuEmb: number;
   readonly temperature: number;
+  /** Auxiliary heads also take the cross-entropy on the private batch (default: the main head only). */
+  readonly auxLabels?: boolean;
 }
 
 export interface LossTerms {
   total: number;
+  /** Cross-entropy on the private batch, summed over the heads that take it. */
   ce: number;
   /** Distillation term per head (unweighted); 0 where the head had no targets. */
   distill: number[];
@@ -45,7 +48,8 @@ export function trainStep(model: MultiHeadModel, optimizer: tf.Optimizer, batch:
       const out = model.forward(parts.length === 2 ? tf.concat(parts, 0) : parts[0], true);
       const priv = (t: tf.Tensor2D) => (batch.xPublic ? tf.slice(t, [0, 0], [nPrivate, -1]) : t);
       const pub = (t: tf.Tensor2D) => tf.slice(t, [nPrivate, 0], [-1, -1]);
-      const ce = batch.xPrivate && batch.yPrivate ? crossEntropy(priv(out.logits[0]), batch.yPrivate) : tf.scalar(0);
+      const labelled = w.auxLabels ? out.logits : out.logits.slice(0, 1);
+      const ce = batch.xPrivate && batch.yPrivate ? tf.addN(labelled.map((l) => crossEntropy(priv(l), batch.yPrivate!))) : tf.scalar(0);
       let total: tf.Scalar = ce;
       const distill: tf.Scalar[] = [];
       for (let k = 0; k < heads; k++) {

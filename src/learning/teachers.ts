@@ -3,6 +3,8 @@ import { headProbs, type PredictionBatch } from './types.ts';
 
 export const TEACHER_RULES = ['most-confident', 'mean', 'confidence-weighted'] as const;
 export type TeacherRule = (typeof TEACHER_RULES)[number];
+export const AUX_TEACHERS = ['previous', 'same'] as const;
+export type AuxTeacher = (typeof AUX_TEACHERS)[number];
 
 export interface TargetChoice {
   /** Target distribution per sample, `samples x classes`. */
@@ -63,6 +65,8 @@ export interface HeadPolicy {
   readonly gateMain: boolean;
   readonly gateAux: boolean;
   readonly includeSelf: boolean;
+  /** Auxiliary head k learns from the neighbours' head k-1 (`previous`, default) or head k (`same`). */
+  readonly auxTeacher?: AuxTeacher;
 }
 
 export interface HeadTargets {
@@ -74,7 +78,8 @@ export interface HeadTargets {
 
 /**
  * Head chaining: head 0 learns from the neighbours' head 0; head k >= 1 from the neighbours' head k-1
- * (and the agent's own head k-1 when includeSelf). A neighbour with fewer heads lends its last head.
+ * (their head k with auxTeacher `same`), and from the agent's own head k-1 when includeSelf. A neighbour
+ * with fewer heads lends its last head.
  * `own` is the agent's own predictions on the same chunk (for the gate and includeSelf).
  */
 export function targetsForHeads(own: PredictionBatch, neighbours: readonly PredictionBatch[], policy: HeadPolicy): HeadTargets[] {
@@ -86,7 +91,7 @@ export function targetsForHeads(own: PredictionBatch, neighbours: readonly Predi
   }
   const out: HeadTargets[] = [];
   for (let k = 0; k < own.heads; k++) {
-    const source = Math.max(0, k - 1);
+    const source = k === 0 || policy.auxTeacher === 'same' ? k : k - 1;
     const candidates = neighbours.map((nb) => headProbs(nb, Math.min(source, nb.heads - 1)));
     const teachers = neighbours.map((nb) => nb.agent);
     if (k >= 1 && policy.includeSelf) {

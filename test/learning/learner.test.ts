@@ -73,6 +73,21 @@ describe('training step', () => {
     l.dispose();
   });
 
+  it('auxLabels: every head takes the cross-entropy on the private batch, not only the main head', async () => {
+    const data = prepareExperimentData({ dataset: 'mnist', partition: 'iid', agents: 1, privatePerAgent: 200, publicSize: 100, seed: 5 });
+    const ce = async (auxLabels: boolean) => {
+      const [l] = learners(data, { ...small, auxHeads: 2, stepsPerRound: 1, auxLabels }, 1);
+      const terms = await l.trainRound();
+      l.dispose();
+      return terms.ce;
+    };
+    // Same seed, same batch, same initial weights: three heads of an untrained model each cost about ln 10.
+    const one = await ce(false);
+    const three = await ce(true);
+    expect(one).toBeGreaterThan(1.5);
+    expect(three).toBeGreaterThan(2.5 * one);
+  });
+
   it('a student distilling from a fixed teacher on unlabelled inputs agrees with it on > 90 % of them', async () => {
     const data = prepareExperimentData({ dataset: 'mnist', partition: 'iid', agents: 1, privatePerAgent: 1000, publicSize: 500, seed: 2 });
     const [teacher] = learners(data, { ...loadProfile('default'), auxHeads: 0, stepsPerRound: 150 }, 1);

@@ -81,6 +81,20 @@ describe('head chaining', () => {
     expect(Array.from(t[2].choice.targets)).toEqual(Array.from(f32([[0.1, 0.7, 0.2], [0.1, 0.7, 0.2]])));
   });
 
+  it("auxTeacher same: head k learns from the neighbours' head k, and includeSelf still offers own head k-1", () => {
+    const t = targetsForHeads(own, [nb], { ...policy, auxTeacher: 'same' });
+    expect(Array.from(t[1].choice.targets.subarray(0, 3))).toEqual(Array.from(f32([[0.1, 0.7, 0.2]])));
+    expect(Array.from(t[2].choice.targets.subarray(0, 3))).toEqual(Array.from(f32([[0.1, 0.2, 0.7]])));
+    const confidentSelf = batch('me', [
+      [[0.95, 0.05, 0], [0.95, 0.05, 0]],
+      [[0.34, 0.33, 0.33], [0.34, 0.33, 0.33]],
+      [[0.34, 0.33, 0.33], [0.34, 0.33, 0.33]],
+    ]);
+    const withSelf = targetsForHeads(confidentSelf, [nb], { ...policy, auxTeacher: 'same', includeSelf: true });
+    expect(withSelf[1].teachers).toEqual(['nb', 'self']);
+    expect(withSelf[1].choice.targets[0]).toBeCloseTo(0.95, 6);
+  });
+
   it('a neighbour with fewer heads lends its last head; mismatched chunks are refused', () => {
     const short = batch('short', [[[0.6, 0.3, 0.1], [0.6, 0.3, 0.1]]]);
     const t = targetsForHeads(own, [short], policy);

@@ -8,6 +8,9 @@ describe('agent profiles', () => {
     expect(loadProfile('default')).toMatchObject({ nu0: 0, auxHeads: 3, includeSelf: true, temperature: 1 });
     expect(loadProfile('consensus')).toMatchObject({ nu0: 1, auxHeads: 0 });
     expect(loadProfile('chain')).toMatchObject({ nu0: 0, auxHeads: 3, includeSelf: true });
+    expect(loadProfile('consensus-head')).toMatchObject({ nu0: 0, auxHeads: 1, auxTeacher: 'same', auxLabels: true, gateAux: true });
+    // the two fields added later default to the chain's recipe, so older profiles mean what they meant
+    expect(loadProfile('default')).toMatchObject({ auxTeacher: 'previous', auxLabels: false });
     expect(loadProfile('cnn').backbone).toBe('cnn');
     expect(loadProfile('small').backbone).toBe('mlp-small');
   });
@@ -20,6 +23,7 @@ describe('agent profiles', () => {
     expect(() => parseProfile(base.replace('teacher: mean', 'teacher: loudest'), 'p.yaml')).toThrow(/^p.yaml:10: field "teacher"/);
     expect(() => parseProfile(base.replace('nu0: 1', 'nu0: lots'), 'p.yaml')).toThrow(/field "nu0": .*number/);
     expect(() => parseProfile(base.replace('backbone: mlp\n', ''), 'p.yaml')).toThrow(/field "backbone"/);
+    expect(() => parseProfile(base + 'auxTeacher: next\n', 'p.yaml')).toThrow(/^p.yaml:14: field "auxTeacher"/);
     expect(() => loadProfile('no-such-profile')).toThrow(/profile "no-such-profile" not found/);
   });
 });
