@@ -33,7 +33,10 @@ const WORKLOADS = {
   small: { rounds: values.rounds, args: ['--steps', '5', '--private', '100', '--public', '1000', '--chunk', '100', '--eval-samples', '1000'] },
   issue: { rounds: '3', args: ['--steps', '20', '--private', '200', '--public', '2000', '--chunk', '200'] },
 } as const;
-if (!(values.workload in WORKLOADS)) throw new Error(`--workload must be small or issue, got "${values.workload}"`);
+if (!(values.workload in WORKLOADS)) {
+  console.error(`bench:scale: --workload must be small or issue, got "${values.workload}"`);
+  process.exit(2);
+}
 const workload = WORKLOADS[values.workload as keyof typeof WORKLOADS];
 const rounds = Number(workload.rounds);
 const maxPerAgent = Number(values['max-per-agent']);

@@ -141,7 +141,7 @@ const { values, positionals } = parseArgs({
 const name = positionals[0];
 const experiment = EXPERIMENTS[name ?? ''];
 if (!experiment || (values.grid && !['quick', 'full'].includes(values.grid))) {
-  console.error(`usage: npm run experiment -- ${Object.keys(EXPERIMENTS).join('|')} [--rounds R] [--seed S] [--out DIR] [--only SUBSTRING]... [--grid quick|full] [--simulate]`);
+  console.error(`usage: npm run experiment -- ${Object.keys(EXPERIMENTS).join('|')} [--rounds R] [--seed S] [--out DIR] [--only TEXT[|TEXT...]]... [--grid quick|full] [--simulate]`);
   process.exit(2);
 }
 if (name === 'pareto') experiment.runs = paretoRuns(values.grid === 'full' ? 'full' : 'quick');
