@@ -8,6 +8,7 @@ describe('agent profiles', () => {
     expect(loadProfile('default')).toMatchObject({ nu0: 0, auxHeads: 3, includeSelf: true, temperature: 1 });
     expect(loadProfile('consensus')).toMatchObject({ nu0: 1, auxHeads: 0 });
     expect(loadProfile('chain')).toMatchObject({ nu0: 0, auxHeads: 3, includeSelf: true });
+    expect(loadProfile('chain-labels')).toMatchObject({ nu0: 0, auxHeads: 3, auxTeacher: 'previous', auxLabels: true });
     expect(loadProfile('consensus-head')).toMatchObject({ nu0: 0, auxHeads: 1, auxTeacher: 'same', auxLabels: true, gateAux: true });
     // the two fields added later default to the chain's recipe, so older profiles mean what they meant
     expect(loadProfile('default')).toMatchObject({ auxTeacher: 'previous', auxLabels: false });
