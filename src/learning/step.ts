@@ -48,8 +48,11 @@ export function trainStep(model: MultiHeadModel, optimizer: tf.Optimizer, batch:
       const out = model.forward(parts.length === 2 ? tf.concat(parts, 0) : parts[0], true);
       const priv = (t: tf.Tensor2D) => (batch.xPublic ? tf.slice(t, [0, 0], [nPrivate, -1]) : t);
       const pub = (t: tf.Tensor2D) => tf.slice(t, [nPrivate, 0], [-1, -1]);
-      const labelled = w.auxLabels ? out.logits : out.logits.slice(0, 1);
-      const ce = batch.xPrivate && batch.yPrivate ? tf.addN(labelled.map((l) => crossEntropy(priv(l), batch.yPrivate!))) : tf.scalar(0);
+      let ce: tf.Scalar = tf.scalar(0);
+      if (batch.xPrivate && batch.yPrivate) {
+        ce = crossEntropy(priv(out.logits[0]), batch.yPrivate);
+        if (w.auxLabels) for (let k = 1; k < heads; k++) ce = tf.add(ce, crossEntropy(priv(out.logits[k]), batch.yPrivate));
+      }
       let total: tf.Scalar = ce;
       const distill: tf.Scalar[] = [];
       for (let k = 0; k < heads; k++) {
