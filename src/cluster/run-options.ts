@@ -6,6 +6,7 @@ import { ENCODINGS, isEncoding, type Encoding } from '../network/codec.ts';
 import { CENTRAL_AGENT, MODES, type Mode, type RunConfig } from '../node/config.ts';
 import { loadProfile, profileSchema, type Profile } from '../learning/profile.ts';
 import { AUX_TEACHERS, TEACHER_RULES } from '../learning/teachers.ts';
+import { LR_SCHEDULES } from '../learning/schedule.ts';
 import { loadTopology, PROJECT_ROOT } from '../topology/load.ts';
 import { DEFAULT_TRUST } from '../learning/trust.ts';
 import { BEHAVIOUR_HELP, parseAdversaryOption } from '../topology/adversaries.ts';
@@ -40,6 +41,7 @@ export interface ExperimentOptions {
   nuEmb?: number;
   steps?: number;
   lr?: number;
+  lrSchedule?: string;
   temperature?: number;
   teacher?: string;
   includeSelf?: boolean;
@@ -135,6 +137,7 @@ export function addExperimentOptions(cmd: Command): Command {
     .addOption(new Option('--nu-emb <x>', 'override: weight of embedding distillation').argParser(num('--nu-emb', 0)))
     .addOption(new Option('--steps <n>', 'override: training steps per round').argParser(int('--steps', 1)))
     .addOption(new Option('--lr <x>', 'override: learning rate').argParser(num('--lr', 0)))
+    .addOption(new Option('--lr-schedule <s>', 'override: learning-rate schedule over the rounds').choices(LR_SCHEDULES as unknown as string[]))
     .addOption(new Option('--temperature <t>', 'override: distillation temperature').argParser(num('--temperature', 0)))
     .addOption(new Option('--teacher <rule>', 'override: teacher rule').choices(TEACHER_RULES as unknown as string[]))
     .addOption(new Option('--include-self <bool>', "override: own head k-1 as a teacher candidate for head k").argParser(bool('--include-self')))
@@ -174,6 +177,7 @@ function overrides(o: ExperimentOptions): Partial<Profile> {
   if (o.nuEmb !== undefined) out.nuEmb = o.nuEmb;
   if (o.steps !== undefined) out.stepsPerRound = o.steps;
   if (o.lr !== undefined) out.learningRate = o.lr;
+  if (o.lrSchedule !== undefined) out.lrSchedule = o.lrSchedule as Profile['lrSchedule'];
   if (o.temperature !== undefined) out.temperature = o.temperature;
   if (o.teacher !== undefined) out.teacher = o.teacher as Profile['teacher'];
   if (o.includeSelf !== undefined) out.includeSelf = o.includeSelf;

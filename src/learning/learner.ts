@@ -8,6 +8,7 @@ import { imagesTensor, oneHotTensor } from '../model/tensors.ts';
 import type { Profile } from '../learning/profile.ts';
 import { argmaxRows, classAccuracy, privateAccuracy, sharedAccuracy, type ClassAccuracy } from './metrics.ts';
 import { trainStep, type HeadTargetTensors, type LossTerms } from './step.ts';
+import { learningRateAt } from './schedule.ts';
 import type { HeadTargets } from './teachers.ts';
 
 export interface LearnerOptions {
@@ -26,6 +27,12 @@ export interface RoundTargets {
   readonly chunkRows: readonly number[];
   readonly heads: readonly HeadTargets[];
   readonly embedding?: Float32Array;
+}
+
+/** Where a round sits in the run, for the learning-rate schedule. */
+export interface RoundPosition {
+  readonly round: number;
+  readonly rounds: number;
 }
 
 export interface Evaluation {
@@ -81,8 +88,9 @@ export class Learner {
    * Trains one round's steps; returns the mean of every loss term over the steps. It yields to the event
    * loop after every step, so that the agent's libp2p host keeps answering neighbours while it trains.
    */
-  async trainRound(targets?: RoundTargets): Promise<LossTerms> {
+  async trainRound(targets?: RoundTargets, at?: RoundPosition): Promise<LossTerms> {
     const p = this.profile;
+    if (at) this.setLearningRate(learningRateAt(p.learningRate, p.lrSchedule, at.round, at.rounds));
     const steps = p.stepsPerRound * (this.opts.stepsMultiplier ?? 1);
     const distilling = targets !== undefined && targets.heads.length > 0;
     // The chunk and its targets become tensors once per round; each step gathers its rows.
@@ -125,6 +133,18 @@ export class Learner {
       tf.dispose([chunk, embTarget, ...headTensors.flatMap((h) => (h ? [h.targets, h.mask] : []))].filter((t) => t !== undefined));
     }
     return sum;
+  }
+
+  /** The rate of the next updates; Adam and SGD both read it on every update. */
+  private setLearningRate(rate: number): void {
+    // tfjs's Optimizer answers `instanceof` for every optimizer class, so the profile decides.
+    if (this.profile.optimizer === 'sgd') (this.optimizer as tf.SGDOptimizer).setLearningRate(rate);
+    else (this.optimizer as unknown as { learningRate: number }).learningRate = rate;
+  }
+
+  /** The rate the optimizer applies now. */
+  get learningRate(): number {
+    return (this.optimizer as unknown as { learningRate: number }).learningRate;
   }
 
   /** Softmax of every head (head-major) on the given public rows, and the embeddings when asked. */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { BACKBONES } from '../model/backbones.ts';
 import { MAX_AUX_HEADS } from '../model/multi-head.ts';
+import { LR_SCHEDULES } from './schedule.ts';
 import { AUX_TEACHERS, TEACHER_RULES } from './teachers.ts';
 import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
 import { DEFAULT_PROFILES_DIR } from '../topology/load.ts';
@@ -15,6 +16,8 @@ export const profileSchema = z
     auxHeads: z.number().int().min(0).max(MAX_AUX_HEADS),
     optimizer: z.enum(['adam', 'sgd']).default('adam'),
     learningRate: z.number().positive().max(10),
+    /** `cosine`: the rate anneals over the run's rounds from learningRate towards 0 (src/learning/schedule.ts). */
+    lrSchedule: z.enum(LR_SCHEDULES).default('constant'),
     batchPrivate: z.number().int().min(1).max(4096),
     batchPublic: z.number().int().min(1).max(4096),
     stepsPerRound: z.number().int().min(1).max(100000),

@@ -208,7 +208,7 @@ export class Agent {
   private async runRound(round: Round, targets: RoundTargets | undefined): Promise<RoundTargets | undefined> {
     const c = this.config;
     const t0 = performance.now();
-    const loss = await this.learner.trainRound(targets);
+    const loss = await this.learner.trainRound(targets, { round, rounds: c.rounds });
     const t1 = performance.now();
     const ex = await this.mode.exchange(round);
     const t2 = performance.now();

@@ -14,6 +14,7 @@ describe('run configuration', () => {
     expect(iso.profiles.a0.profile).toMatchObject({ auxHeads: 0, nu0: 0, nuAux: 0 });
     const central = tinyConfig({ mode: 'central' });
     expect(central.profiles.central.profile.auxHeads).toBe(0);
+    expect(tinyConfig({ lrSchedule: 'cosine', lr: 0.004 }).profiles.a5.profile).toMatchObject({ lrSchedule: 'cosine', learningRate: 0.004 });
   });
 
   it('names bad input', () => {
