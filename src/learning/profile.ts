@@ -41,6 +41,12 @@ export const profileSchema = z
     auxTeacher: z.enum(AUX_TEACHERS).default('previous'),
     /** Auxiliary heads also learn the private labels (cross-entropy, weight 1), as the main head does. */
     auxLabels: z.boolean().default(false),
+    /**
+     * Power of the prior correction of teacher candidates: their predictions divided by their apparent
+     * class prior (their mean prediction on the chunk) to this power, so that a neighbour trained on few
+     * classes does not win on confidence alone (src/learning/teachers.ts, `priorCorrected`). 0: off.
+     */
+    priorCorrection: z.number().min(0).max(8).default(0),
   })
   .strict();
 

@@ -22,6 +22,32 @@ export interface ChooseOptions {
   readonly rule: TeacherRule;
   /** When given, a sample is used only if its target is more confident than this (the student's same head). */
   readonly gateAgainst?: Float32Array;
+  /** Choose among (and learn) the candidates' prior-corrected predictions with this power (`priorCorrected`); 0 or absent: raw. */
+  readonly priorCorrection?: number;
+}
+
+/** Added to a candidate's apparent prior so that a class it never predicts is not divided by 0. */
+export const PRIOR_FLOOR = 0.02;
+
+/**
+ * A candidate's predictions divided by its apparent class prior, the mean of its predictions over the
+ * chunk (plus PRIOR_FLOOR), raised to `power`, each row renormalised. A model trained on skewed labels
+ * is confident in its own frequent classes on inputs it has never seen the like of; this takes the skew
+ * out of its confidence, so that confidences of teachers with different label mixtures can be compared.
+ * Power 1 is Bayes' rule for a balanced prior; a larger power also discounts what a teacher says about
+ * its own frequent classes, where it is most often wrong about samples of classes it barely knows.
+ */
+export function priorCorrected(probs: Float32Array, samples: number, classes: number, power = 1): Float32Array {
+  const prior = new Float64Array(classes);
+  for (let s = 0; s < samples; s++) for (let c = 0; c < classes; c++) prior[c] += probs[s * classes + c] / samples;
+  const divisor = Array.from(prior, (p) => Math.pow(p + PRIOR_FLOOR, power));
+  const out = new Float32Array(samples * classes);
+  for (let s = 0; s < samples; s++) {
+    let z = 0;
+    for (let c = 0; c < classes; c++) z += out[s * classes + c] = probs[s * classes + c] / divisor[c];
+    for (let c = 0; c < classes; c++) out[s * classes + c] /= z;
+  }
+  return out;
 }
 
 function rowMax(a: Float32Array, row: number, classes: number): number {
@@ -34,26 +60,32 @@ export function chooseTargets(opts: ChooseOptions): TargetChoice {
   const { candidates, samples: n, classes: k, rule, gateAgainst } = opts;
   if (candidates.length === 0) throw new Error('no teacher candidates');
   for (const c of candidates) if (c.length !== n * k) throw new Error(`a candidate has ${c.length} values, expected ${n} x ${k}`);
+  // With the correction, the corrected rows are both what ranks the candidates and what the student
+  // learns: a balanced posterior, which is what the shared (all-class) task asks of the heads.
+  const power = opts.priorCorrection ?? 0;
+  const source = power > 0 ? candidates.map((c) => priorCorrected(c, n, k, power)) : candidates;
+  // The gate compares like with like.
+  const student = gateAgainst && power > 0 ? priorCorrected(gateAgainst, n, k, power) : gateAgainst;
   const targets = new Float32Array(n * k);
   const mask = new Float32Array(n);
   let used = 0;
   for (let s = 0; s < n; s++) {
-    const conf = candidates.map((c) => rowMax(c, s, k));
+    const conf = source.map((c) => rowMax(c, s, k));
     let chosen = -1;
     if (rule === 'most-confident') {
       chosen = 0;
       for (let j = 1; j < conf.length; j++) if (conf[j] > conf[chosen]) chosen = j;
-      targets.set(candidates[chosen].subarray(s * k, (s + 1) * k), s * k);
+      targets.set(source[chosen].subarray(s * k, (s + 1) * k), s * k);
     } else {
       const w = rule === 'mean' ? conf.map(() => 1) : conf;
       const total = w.reduce((a, b) => a + b, 0);
-      for (let j = 0; j < candidates.length; j++) {
+      for (let j = 0; j < source.length; j++) {
         const f = w[j] / total;
-        for (let c = 0; c < k; c++) targets[s * k + c] += f * candidates[j][s * k + c];
+        for (let c = 0; c < k; c++) targets[s * k + c] += f * source[j][s * k + c];
       }
     }
     const targetConf = rowMax(targets, s, k);
-    const keep = gateAgainst === undefined || targetConf > rowMax(gateAgainst, s, k);
+    const keep = student === undefined || targetConf > rowMax(student, s, k);
     mask[s] = keep ? 1 : 0;
     if (keep) used++;
   }
@@ -67,6 +99,8 @@ export interface HeadPolicy {
   readonly includeSelf: boolean;
   /** Auxiliary head k learns from the neighbours' head k-1 (`previous`, default) or head k (`same`). */
   readonly auxTeacher?: AuxTeacher;
+  /** Choose teachers by their prior-corrected predictions with this power (`priorCorrected`); 0: raw. */
+  readonly priorCorrection?: number;
 }
 
 export interface HeadTargets {
@@ -105,6 +139,7 @@ export function targetsForHeads(own: PredictionBatch, neighbours: readonly Predi
       classes: own.classes,
       rule: policy.rule,
       gateAgainst: gate ? headProbs(own, k) : undefined,
+      priorCorrection: policy.priorCorrection,
     });
     out.push({ head: k, choice, teachers });
   }

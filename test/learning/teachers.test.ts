@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseTargets, targetsForHeads } from '../../src/learning/teachers.ts';
+import { chooseTargets, priorCorrected, PRIOR_FLOOR, targetsForHeads } from '../../src/learning/teachers.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 
 const f32 = (rows: number[][]) => Float32Array.from(rows.flat());
@@ -27,6 +27,50 @@ describe('teacher rules', () => {
     expect(r.targets[1]).toBeCloseTo((0.8 * 0.1 + 0.6 * 0.6) / 1.4, 6);
     // sample 1: weights 0.4 and 0.8
     expect(r.targets[5]).toBeCloseTo((0.4 * 0.3 + 0.8 * 0.8) / 1.2, 6);
+  });
+
+  describe('prior correction', () => {
+    // A teacher trained on class 0 alone says "0" to everything; a balanced one is right, less loudly.
+    const skewed = f32([[0.9, 0.05, 0.05], [0.9, 0.05, 0.05], [0.9, 0.05, 0.05], [0.9, 0.05, 0.05]]);
+    const balanced = f32([[0.7, 0.2, 0.1], [0.1, 0.7, 0.2], [0.2, 0.1, 0.7], [0.6, 0.3, 0.1]]);
+    const argmax = (t: Float32Array, s: number) => [0, 1, 2].reduce((b, c) => (t[s * 3 + c] > t[s * 3 + b] ? c : b), 0);
+
+    it('divides each row by the mean prediction over the chunk (plus the floor) and renormalises', () => {
+      const out = priorCorrected(skewed, 4, 3);
+      const w = [0.9 / (0.9 + PRIOR_FLOOR), 0.05 / (0.05 + PRIOR_FLOOR), 0.05 / (0.05 + PRIOR_FLOOR)];
+      const z = w[0] + w[1] + w[2];
+      for (let s = 0; s < 4; s++) w.forEach((v, c) => expect(out[s * 3 + c]).toBeCloseTo(v / z, 6));
+      // A teacher whose predictions average to the uniform prior is left as it is.
+      const even = f32([[0.6, 0.3, 0.1], [0.1, 0.6, 0.3], [0.3, 0.1, 0.6]]);
+      const same = priorCorrected(even, 3, 3);
+      even.forEach((v, i) => expect(same[i]).toBeCloseTo(v, 6));
+      // Power 2 divides by the square of the same divisor.
+      const squared = priorCorrected(skewed, 4, 3, 2);
+      const z2 = w[0] / (0.9 + PRIOR_FLOOR) + (2 * w[1]) / (0.05 + PRIOR_FLOOR);
+      expect(squared[0]).toBeCloseTo(w[0] / (0.9 + PRIOR_FLOOR) / z2, 6);
+      expect(squared[0]).toBeLessThan(out[0]);
+    });
+
+    it('a loud one-class teacher wins every sample on raw confidence and none after the correction', () => {
+      const raw = chooseTargets({ candidates: [skewed, balanced], samples: 4, classes: 3, rule: 'most-confident' });
+      expect([0, 1, 2, 3].map((s) => argmax(raw.targets, s))).toEqual([0, 0, 0, 0]);
+      const fixed = chooseTargets({ candidates: [skewed, balanced], samples: 4, classes: 3, rule: 'most-confident', priorCorrection: 1 });
+      expect([0, 1, 2, 3].map((s) => argmax(fixed.targets, s))).toEqual([0, 1, 2, 0]);
+      // The student learns the chosen teacher's corrected rows.
+      const corrected = priorCorrected(balanced, 4, 3);
+      expect(Array.from(fixed.targets.subarray(3, 6))).toEqual(Array.from(corrected.subarray(3, 6)));
+      for (let s = 0; s < 4; s++) expect(fixed.targets[s * 3] + fixed.targets[s * 3 + 1] + fixed.targets[s * 3 + 2]).toBeCloseTo(1, 6);
+    });
+
+    it('targetsForHeads passes the policy on to every head', () => {
+      const batch = (agent: string, probs: Float32Array): PredictionBatch => ({ agent, round: 0, chunkHash: 'c', heads: 2, classes: 3, samples: 4, probs: Float32Array.from([...probs, ...probs]) });
+      const policy = { rule: 'most-confident' as const, gateMain: false, gateAux: false, includeSelf: false };
+      const own = batch('me', balanced);
+      const heads = targetsForHeads(own, [batch('loud', skewed), batch('fair', balanced)], { ...policy, priorCorrection: 2 });
+      for (const h of heads) expect([0, 1, 2, 3].map((s) => argmax(h.choice.targets, s))).toEqual([0, 1, 2, 0]);
+      const plain = targetsForHeads(own, [batch('loud', skewed), batch('fair', balanced)], policy);
+      for (const h of plain) expect([0, 1, 2, 3].map((s) => argmax(h.choice.targets, s))).toEqual([0, 0, 0, 0]);
+    });
   });
 
   it('the gate drops exactly the samples where the student is more confident', () => {

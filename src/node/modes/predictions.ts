@@ -94,7 +94,7 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
       for (const b of batches) used.add(b.agent);
       parts.push({
         rows: r === round ? rows : chunk(r),
-        heads: targetsForHeads(mine, batches, { rule: p.teacher, gateMain: p.gateMain, gateAux: p.gateAux, includeSelf: p.includeSelf, auxTeacher: p.auxTeacher }),
+        heads: targetsForHeads(mine, batches, { rule: p.teacher, gateMain: p.gateMain, gateAux: p.gateAux, includeSelf: p.includeSelf, auxTeacher: p.auxTeacher, priorCorrection: p.priorCorrection }),
         embedding: c.embeddings ? meanEmbedding(mine, batches) : undefined,
       });
     }
