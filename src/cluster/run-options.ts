@@ -49,6 +49,7 @@ export interface ExperimentOptions {
   auxTeacher?: string;
   gateAux?: boolean;
   auxLabels?: boolean;
+  priorCorrection?: number;
   /** `AGENT=BEHAVIOUR`, added to (and overriding) the topology file's adversaries. */
   adversary?: string[];
   /** The defence against lying neighbours (default on). */
@@ -145,6 +146,7 @@ export function addExperimentOptions(cmd: Command): Command {
     .addOption(new Option('--gate-aux <bool>', 'override: confidence gate on the auxiliary heads').argParser(bool('--gate-aux')))
     .addOption(new Option('--aux-teacher <head>', "override: auxiliary head k learns from the neighbours' head k-1 (previous) or head k (same)").choices(AUX_TEACHERS as unknown as string[]))
     .addOption(new Option('--aux-labels <bool>', 'override: auxiliary heads also learn the private labels').argParser(bool('--aux-labels')))
+    .addOption(new Option('--prior-correction <power>', "override: divide each teacher candidate's predictions by its apparent class prior to this power (0: off)").argParser(num('--prior-correction', 0)))
     .addOption(new Option('--adversary <agent=behaviour>', `experiments: make an agent lie (${BEHAVIOUR_HELP}); repeatable`).argParser(adversaryOption))
     .addOption(new Option('--defence <on|off>', 'the defence against lying neighbours (trust scores, exclusion)').default(D.defence).argParser(bool('--defence')));
 }
@@ -185,6 +187,7 @@ function overrides(o: ExperimentOptions): Partial<Profile> {
   if (o.gateAux !== undefined) out.gateAux = o.gateAux;
   if (o.auxTeacher !== undefined) out.auxTeacher = o.auxTeacher as Profile['auxTeacher'];
   if (o.auxLabels !== undefined) out.auxLabels = o.auxLabels;
+  if (o.priorCorrection !== undefined) out.priorCorrection = o.priorCorrection;
   return out;
 }
 
@@ -207,7 +210,12 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
   if (!isEncoding(o.encoding)) throw new Error(`unknown encoding "${o.encoding}": expected ${ENCODINGS.join(', ')}`);
   const extra = overrides(o);
   const resolve = (name: string) => {
-    const profile = profileSchema.parse({ ...loadProfile(name), ...extra });
+    const parsed = profileSchema.safeParse({ ...loadProfile(name), ...extra });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`profile "${name}" with the command-line overrides: field "${issue.path.join('.')}": ${issue.message}`);
+    }
+    const profile = parsed.data;
     return { name: name.endsWith('.yaml') ? basename(name, extname(name)) : name, profile };
   };
   const profiles: RunConfig['profiles'] = {};

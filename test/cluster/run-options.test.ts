@@ -25,6 +25,7 @@ describe('run configuration', () => {
     expect(() => buildRunConfig(tinyOptions({ topology: 'nope.yaml' }))).toThrow(/nope.yaml: file not found/);
     expect(() => buildRunConfig(tinyOptions({ dataset: 'cifar' }))).toThrow(/unknown dataset "cifar"/);
     expect(() => buildRunConfig(tinyOptions({ partition: 'skew:2:2' }))).toThrow(/fraction 2 is outside/);
+    expect(() => buildRunConfig(tinyOptions({ priorCorrection: 9 }))).toThrow(/^profile "small" with the command-line overrides: field "priorCorrection": Too big/);
   });
 
   it('parses --peer values and names malformed ones', () => {
