@@ -85,9 +85,17 @@ export function quickGrid(): Setting[] {
     { ...B, auxHeads: 1 },
     { ...B, temperature: 4 },
   ].map(setting);
-  // After the first four (the core), the consensus head: it is not on the issue's grid of knobs.
-  return [...knobs.slice(0, 4), CONSENSUS_HEAD, ...knobs.slice(4)];
+  // After the first four (the core), the consensus head and the shipped default: they are not on the
+  // issue's grid of knobs.
+  return [...knobs.slice(0, 4), CONSENSUS_HEAD, SHIPPED_DEFAULT, ...knobs.slice(4)];
 }
+
+/**
+ * nodes/default.yaml as shipped: the chain with labelled auxiliary heads, prior-corrected teachers and a
+ * cosine learning rate (README, "The default profile"). The grid's other settings keep the recipe of
+ * nodes/chain.yaml (the experiments' base) and change only their knobs.
+ */
+export const SHIPPED_DEFAULT: Setting = { name: 'nodes/default.yaml', options: { mode: 'mhd', nodes: 'default' } };
 
 /**
  * The main head kept private (nu0 = 0) beside one consensus head: an auxiliary head that learns the
