@@ -10,8 +10,10 @@ describe('agent profiles', () => {
     expect(loadProfile('chain')).toMatchObject({ nu0: 0, auxHeads: 3, includeSelf: true });
     expect(loadProfile('chain-labels')).toMatchObject({ nu0: 0, auxHeads: 3, auxTeacher: 'previous', auxLabels: true });
     expect(loadProfile('consensus-head')).toMatchObject({ nu0: 0, auxHeads: 1, auxTeacher: 'same', auxLabels: true, gateAux: true });
-    // the two fields added later default to the chain's recipe, so older profiles mean what they meant
-    expect(loadProfile('default')).toMatchObject({ auxTeacher: 'previous', auxLabels: false });
+    // the default adds labelled auxiliary heads, prior-corrected teachers and a cosine rate to the chain
+    expect(loadProfile('default')).toMatchObject({ auxTeacher: 'previous', auxLabels: true, priorCorrection: 2, lrSchedule: 'cosine', learningRate: 0.002 });
+    // the fields added later default to the chain's recipe, so older profiles mean what they meant
+    expect(loadProfile('chain')).toMatchObject({ auxTeacher: 'previous', auxLabels: false, priorCorrection: 0, lrSchedule: 'constant', learningRate: 0.001 });
     expect(loadProfile('cnn').backbone).toBe('cnn');
     expect(loadProfile('small').backbone).toBe('mlp-small');
   });
@@ -25,6 +27,8 @@ describe('agent profiles', () => {
     expect(() => parseProfile(base.replace('nu0: 1', 'nu0: lots'), 'p.yaml')).toThrow(/field "nu0": .*number/);
     expect(() => parseProfile(base.replace('backbone: mlp\n', ''), 'p.yaml')).toThrow(/field "backbone"/);
     expect(() => parseProfile(base + 'auxTeacher: next\n', 'p.yaml')).toThrow(/^p.yaml:14: field "auxTeacher"/);
+    expect(() => parseProfile(base + 'priorCorrection: -1\n', 'p.yaml')).toThrow(/^p.yaml:14: field "priorCorrection"/);
+    expect(() => parseProfile(base + 'lrSchedule: step\n', 'p.yaml')).toThrow(/^p.yaml:14: field "lrSchedule"/);
     expect(() => loadProfile('no-such-profile')).toThrow(/profile "no-such-profile" not found/);
   });
 });
