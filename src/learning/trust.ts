@@ -97,9 +97,15 @@ export function meanConfidence(probs: Float32Array, samples: number, classes: nu
   return samples === 0 ? 0 : sum / samples;
 }
 
-/** The round's score of a neighbour's main head against the agent's own, or undefined: not judged. */
-export function scoreNeighbour(candidate: Float32Array, own: Float32Array, samples: number, classes: number, p: TrustPolicy): number | undefined {
-  if (meanConfidence(candidate, samples, classes) < p.minTeacherConfidence) return undefined;
+/**
+ * The round's score of a neighbour's main head against the agent's own, or undefined: not judged.
+ * `asChosen` is the same head as the teacher choice sees it, where that differs (prior-corrected): a
+ * neighbour unsure in its raw predictions but sure once corrected can win the choice, so it is judged
+ * when either view is sure enough. The score itself is on the raw predictions.
+ */
+export function scoreNeighbour(candidate: Float32Array, own: Float32Array, samples: number, classes: number, p: TrustPolicy, asChosen?: Float32Array): number | undefined {
+  const sure = Math.max(meanConfidence(candidate, samples, classes), asChosen ? meanConfidence(asChosen, samples, classes) : 0);
+  if (sure < p.minTeacherConfidence) return undefined;
   return agreementScore(candidate, own, samples, classes, p.confidence, p.minSamples);
 }
 

@@ -120,4 +120,21 @@ describe('scoreNeighbour', () => {
     // with the floor at 0, every neighbour is judged
     expect(scoreNeighbour(unsure, own, 9, 3, { ...p, minTeacherConfidence: 0 })).toBe(1);
   });
+
+  it('judges a neighbour that is unsure raw but sure once prior-corrected, as the teacher choice sees it', async () => {
+    const { scoreNeighbour, meanConfidence } = await import('../../src/learning/trust.ts');
+    const { priorCorrected } = await import('../../src/learning/teachers.ts');
+    const classes = 4;
+    const n = 12;
+    // own: sure of classes 0..3 on 3 samples each
+    const own = Float32Array.from(Array.from({ length: n }, (_, s) => Array.from({ length: classes }, (_, c) => (c === Math.floor(s / 3) ? 0.97 : 0.01))).flat());
+    // a liar: 0.45 on class 0 always, 0.40 on a false class that rotates whatever the input
+    const liar = Float32Array.from(Array.from({ length: n }, (_, s) => Array.from({ length: classes }, (_, c) => (c === 0 ? 0.45 : c === 1 + (s % 3) ? 0.4 : 0.15 / 2))).flat());
+    const asChosen = priorCorrected(liar, n, classes, 2);
+    expect(meanConfidence(liar, n, classes)).toBeLessThan(DEFAULT_TRUST.minTeacherConfidence);
+    expect(meanConfidence(asChosen, n, classes)).toBeGreaterThan(DEFAULT_TRUST.minTeacherConfidence);
+    const p = { ...DEFAULT_TRUST, minSamples: 2 };
+    expect(scoreNeighbour(liar, own, n, classes, p)).toBeUndefined();
+    expect(scoreNeighbour(liar, own, n, classes, p, asChosen)).toBeLessThan(p.threshold);
+  });
 });

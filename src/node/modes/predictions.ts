@@ -20,7 +20,7 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
   const store = new RoundStore<PredictionBatch>(keepRounds);
   const publisher = publisherFor(c, neighbours.self);
   const served = c.topology.adversaries?.[neighbours.self] === undefined ? store : new RoundStore<PredictionBatch>(keepRounds);
-  const trustKeeper = new TrustKeeper(c.defence, ctx.log);
+  const trustKeeper = new TrustKeeper(c.defence, ctx.log, c.profiles[neighbours.self].profile.priorCorrection);
   const chunk = (round: Round) => publicChunk(c.seed, round, c.chunkSize, c.publicSize);
   const embeddingSize = c.embeddings ? learner.model.embeddingSize : 0;
   // The largest reply an honest neighbour can send: every head it may have, f32, our embedding width.

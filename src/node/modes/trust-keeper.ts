@@ -1,5 +1,6 @@
 // The defence's state at the edge: one agent's trust in each in-neighbour, updated every round by the
 // pure judgement of src/learning/trust.ts; exclusions and readmissions go to the agent's log.
+import { priorCorrected } from '../../learning/teachers.ts';
 import { judgeRound, scoreNeighbour, type NeighbourTrust, type TrustPolicy } from '../../learning/trust.ts';
 import { headProbs, type PredictionBatch, type Round } from '../../learning/types.ts';
 import type { AgentId } from '../../topology/types.ts';
@@ -17,10 +18,13 @@ export class TrustKeeper {
   private states: Record<AgentId, NeighbourTrust> = {};
   private readonly policy: TrustPolicy;
   private readonly log: AgentLog;
+  /** The profile's priorCorrection: the teacher choice sees neighbours' predictions corrected by it. */
+  private readonly priorCorrection: number;
 
-  constructor(policy: TrustPolicy, log: AgentLog) {
+  constructor(policy: TrustPolicy, log: AgentLog, priorCorrection = 0) {
     this.policy = policy;
     this.log = log;
+    this.priorCorrection = priorCorrection;
   }
 
   /**
@@ -33,7 +37,9 @@ export class TrustKeeper {
     const scores = new Map<AgentId, number | undefined>();
     for (const b of answers) {
       const own = ownFor(b.round);
-      scores.set(b.agent, own ? scoreNeighbour(headProbs(b, 0), headProbs(own, 0), own.samples, own.classes, p) : undefined);
+      const head = headProbs(b, 0);
+      const asChosen = this.priorCorrection > 0 ? priorCorrected(head, b.samples, b.classes, this.priorCorrection) : undefined;
+      scores.set(b.agent, own ? scoreNeighbour(head, headProbs(own, 0), own.samples, own.classes, p, asChosen) : undefined);
     }
     const j = judgeRound(this.states, scores, round, p);
     this.states = j.states;
