@@ -224,7 +224,7 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
   if (mode === 'central') profiles[CENTRAL_AGENT] = resolve(o.nodes);
   if (mode !== 'mhd') {
     // Baselines have one head and no distillation: the same backbone and steps, nothing else.
-    for (const p of Object.values(profiles)) p.profile = { ...p.profile, auxHeads: 0, nu0: 0, nuAux: 0, nuEmb: 0 };
+    for (const p of Object.values(profiles)) p.profile = { ...p.profile, auxHeads: 0, nu0: 0, nuAux: 0, nuEmb: 0, auxLabels: false, priorCorrection: 0 };
   }
   if (mode === 'gossip') {
     const backbones = new Set(Object.values(profiles).map((p) => p.profile.backbone));
