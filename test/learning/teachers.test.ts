@@ -62,6 +62,15 @@ describe('teacher rules', () => {
       for (let s = 0; s < 4; s++) expect(fixed.targets[s * 3] + fixed.targets[s * 3 + 1] + fixed.targets[s * 3 + 2]).toBeCloseTo(1, 6);
     });
 
+    it('the gate compares the target with the student\'s corrected head, not its raw one', () => {
+      // The student is the loud one-class model: raw, it beats every balanced target (0.9 > 0.7) and
+      // nothing would be learnt; corrected, it is unsure (about 0.41) and the targets get through.
+      const raw = chooseTargets({ candidates: [balanced], samples: 4, classes: 3, rule: 'most-confident', gateAgainst: skewed });
+      expect(raw.used).toBe(0);
+      const fixed = chooseTargets({ candidates: [balanced], samples: 4, classes: 3, rule: 'most-confident', gateAgainst: skewed, priorCorrection: 1 });
+      expect(fixed.used).toBe(4);
+    });
+
     it('targetsForHeads passes the policy on to every head', () => {
       const batch = (agent: string, probs: Float32Array): PredictionBatch => ({ agent, round: 0, chunkHash: 'c', heads: 2, classes: 3, samples: 4, probs: Float32Array.from([...probs, ...probs]) });
       const policy = { rule: 'most-confident' as const, gateMain: false, gateAux: false, includeSelf: false };
