@@ -1,12 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-const NATIVE = ['node', 'tfjs-node', 'tensorflow'].includes((process.env.MHD_BACKEND ?? '').trim().toLowerCase());
+const NATIVE = ['native', 'node', 'tfjs-node', 'tensorflow'].includes((process.env.MHD_BACKEND ?? '').trim().toLowerCase());
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // The native backend trains the suite's tiny MLPs 2-3x slower than wasm (per-op overhead; see the
-    // README's backend table), so its heaviest learner tests get more time under MHD_BACKEND=node.
+    // README's backend table), so its heaviest learner tests get more time under MHD_BACKEND=native.
     testTimeout: NATIVE ? 180_000 : 60_000,
     hookTimeout: 60_000,
     // Two cores on CI: each file is a separate process; tfjs work inside is single-threaded anyway.

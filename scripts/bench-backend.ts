@@ -66,7 +66,7 @@ for (const name of BACKENDS) {
 console.log(`\nbatch ${batch}, ~${seconds}s per figure, ${process.arch}, Node ${process.version}`);
 console.log(formatTable(['backend', 'model', 'train samples/s', 'inference samples/s'], rows));
 for (const m of MODELS) {
-  const native = trainRates.get(`tensorflow ${m.backbone}`);
+  const native = trainRates.get(`native ${m.backbone}`);
   const wasm = trainRates.get(`wasm ${m.backbone}`);
   if (native !== undefined && wasm !== undefined) {
     console.log(`${m.backbone} training, native / wasm: ${(native / wasm).toFixed(2)}x (${Math.round(native)} vs ${Math.round(wasm)} samples/s)`);

@@ -131,7 +131,7 @@ export function addExperimentOptions(cmd: Command): Command {
     .addOption(new Option('--staleness <k>', 'accept neighbour predictions up to k rounds old').default(D.staleness).argParser(int('--staleness', 0)))
     .addOption(new Option('--checkpoint-every <n>', 'checkpoint every N rounds (0: never)').default(D.checkpointEvery).argParser(int('--checkpoint-every', 0)))
     .addOption(new Option('--embeddings', 'also exchange embeddings (distilled with the profile weight nuEmb)').default(D.embeddings))
-    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend: node | wasm | cpu (or MHD_BACKEND)'))
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend: native (or node: tfjs-node) | wasm | cpu (or MHD_BACKEND)'))
     .addOption(new Option('--aux-heads <m>', 'override: auxiliary heads').argParser(int('--aux-heads', 0)))
     .addOption(new Option('--nu0 <x>', "override: weight of the main head's distillation").argParser(num('--nu0', 0)))
     .addOption(new Option('--nu-aux <x>', "override: weight of the auxiliary heads' distillation").argParser(num('--nu-aux', 0)))

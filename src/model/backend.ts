@@ -7,10 +7,15 @@ import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { prepareNativeBackend } from './native-compat.ts';
+import { withTensorflowChatterDropped } from './native-load.ts';
 import { registerWasmKernels } from './wasm-kernels.ts';
 
-export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+/** As the user spells them and as every output names them; `native` is tfjs-node (libtensorflow). */
+export const BACKENDS = ['native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+
+/** TensorFlow.js's own id of each backend (`tf.getBackend()`). */
+export const TFJS_BACKEND_ID: Record<BackendName, string> = { native: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
 
 export interface BackendInfo {
   name: BackendName;
@@ -18,12 +23,12 @@ export interface BackendInfo {
   detail: string;
 }
 
-/** Accepts the user's spelling: `node` and `tfjs-node` mean the native backend. */
+/** Accepts the user's spelling: `native`, `node`, `tfjs-node` and `tensorflow` all mean tfjs-node. */
 export function parseBackendName(raw: string): BackendName {
   const v = raw.trim().toLowerCase();
-  if (v === 'node' || v === 'tfjs-node' || v === 'tensorflow') return 'tensorflow';
+  if (v === 'native' || v === 'node' || v === 'tfjs-node' || v === 'tensorflow') return 'native';
   if (v === 'wasm' || v === 'cpu') return v;
-  throw new Error(`unknown backend "${raw}": expected one of node (tfjs-node), wasm, cpu`);
+  throw new Error(`unknown backend "${raw}": expected one of native (or node: tfjs-node), wasm, cpu`);
 }
 
 async function tryNative(): Promise<string | undefined> {
@@ -31,7 +36,7 @@ async function tryNative(): Promise<string | undefined> {
     // A computed specifier keeps type-checking independent of the optional package.
     const spec = '@tensorflow/tfjs-node';
     prepareNativeBackend();
-    await import(spec);
+    await withTensorflowChatterDropped(() => import(spec));
     return undefined;
   } catch (err) {
     return (err as Error).message.split('\n')[0];
@@ -39,14 +44,14 @@ async function tryNative(): Promise<string | undefined> {
 }
 
 async function activate(name: BackendName): Promise<string | undefined> {
-  if (name === 'tensorflow') {
+  if (name === 'native') {
     const why = await tryNative();
     if (why !== undefined) return `@tensorflow/tfjs-node is not installed or failed to load (${why})`;
   }
   try {
-    const ok = await tf.setBackend(name);
+    const ok = await tf.setBackend(TFJS_BACKEND_ID[name]);
     await tf.ready();
-    if (!ok || tf.getBackend() !== name) return `backend "${name}" failed to initialise`;
+    if (!ok || tf.getBackend() !== TFJS_BACKEND_ID[name]) return `backend "${name}" failed to initialise`;
   } catch (err) {
     return (err as Error).message;
   }
@@ -55,7 +60,7 @@ async function activate(name: BackendName): Promise<string | undefined> {
 }
 
 async function describe(name: BackendName): Promise<BackendInfo> {
-  let detail = '';
+  let detail = name === 'native' ? 'tfjs-node' : '';
   if (name === 'wasm') detail = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'SIMD' : 'no SIMD';
   return { name, detail };
 }
@@ -64,7 +69,7 @@ let current: BackendInfo | undefined;
 
 /**
  * Selects the backend. `forced` (or the MHD_BACKEND environment variable) picks one and fails with a
- * clear error if it cannot load; otherwise the first of tensorflow, wasm, cpu that loads wins.
+ * clear error if it cannot load; otherwise the first of native, wasm, cpu that loads wins.
  */
 export async function selectBackend(forced?: string): Promise<BackendInfo> {
   // Production mode: skips tfjs's debug-time checks and its "install tfjs-node" banner, which the

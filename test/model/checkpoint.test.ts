@@ -85,11 +85,11 @@ describe('checkpoints', () => {
 });
 
 describe('backends', () => {
-  it('names: node, tfjs-node and tensorflow are the native backend; others are refused', () => {
-    expect(['node', 'TFJS-NODE', ' tensorflow '].map(parseBackendName)).toEqual(['tensorflow', 'tensorflow', 'tensorflow']);
+  it('names: native, node, tfjs-node and tensorflow are the native backend; others are refused', () => {
+    expect(['native', 'node', 'TFJS-NODE', ' tensorflow '].map(parseBackendName)).toEqual(['native', 'native', 'native', 'native']);
     expect(parseBackendName('wasm')).toBe('wasm');
     expect(parseBackendName('cpu')).toBe('cpu');
-    expect(() => parseBackendName('webgl')).toThrow(/unknown backend "webgl": expected one of node \(tfjs-node\), wasm, cpu/);
+    expect(() => parseBackendName('webgl')).toThrow(/unknown backend "webgl": expected one of native \(or node: tfjs-node\), wasm, cpu/);
   });
 
   it('the same backend asked again is the one already running', async () => {
@@ -107,7 +107,10 @@ describe('backends', () => {
       (info) => info.name,
       (err: Error) => err.message,
     );
-    expect(native).toMatch(/^tensorflow$|^cannot use the forced backend "node": @tensorflow\/tfjs-node is not installed or failed to load/);
+    expect(native).toMatch(/^native$|^cannot use the forced backend "node": @tensorflow\/tfjs-node is not installed or failed to load/);
+    // `--backend native` and `--backend node` are one backend, and output names it the same way.
+    const asNative = await selectBackend('native').then(formatBackend, (err: Error) => err.message);
+    expect(asNative).toMatch(/^native \(tfjs-node\)$|^cannot use the forced backend "native"/);
     expect((await selectBackend('wasm')).name).toBe('wasm');
   });
 });

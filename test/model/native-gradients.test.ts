@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/data/random.ts';
 import { crossEntropy, embeddingLoss, temperedKl } from '../../src/learning/losses.ts';
-import { parseBackendName, selectBackend, tf } from '../../src/model/backend.ts';
+import { parseBackendName, selectBackend, TFJS_BACKEND_ID, tf } from '../../src/model/backend.ts';
 import { BACKBONES, type BackboneName } from '../../src/model/backbones.ts';
 import { MultiHeadModel } from '../../src/model/multi-head.ts';
 
@@ -52,7 +52,7 @@ interface Result {
 /** Builds the model on `backend`, loads `weights` into it and returns the loss and every gradient. */
 async function gradients(backend: string, backbone: BackboneName, weights: ReturnType<MultiHeadModel['getWeights']> | undefined): Promise<Result & { weights: ReturnType<MultiHeadModel['getWeights']> }> {
   await selectBackend(backend);
-  expect(tf.getBackend()).toBe(parseBackendName(backend));
+  expect(tf.getBackend()).toBe(TFJS_BACKEND_ID[parseBackendName(backend)]);
   const model = new MultiHeadModel({ backbone, auxHeads: AUX, classes: CLASSES, inputShape: [28, 28, 1], seed: 3 });
   if (weights) model.setWeights(weights);
   const p = problem(model.embeddingSize);
