@@ -12,7 +12,8 @@ import { buildRunReport } from './report/build.ts';
 import { formatComparison, writeComparison } from './report/compare.ts';
 import { StartupError } from './node/errors.ts';
 import { loadRunData, readRunConfig, writeRunConfig, type RunConfig } from './node/config.ts';
-import { formatBackend, selectBackend } from './model/backend.ts';
+import { formatBackend } from './model/backend.ts';
+import { chooseBackend, describeChoice } from './model/backend-choice.ts';
 import { runningAgents } from './node/config.ts';
 import { failedAgents, formatHeads, formatSummary } from './report/summary.ts';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
@@ -92,7 +93,11 @@ async function prepareRun(opts: ExperimentOptions): Promise<{ config: RunConfig;
   // The data is loaded and split once here (memoised), so that bad data fails before anything is printed or written.
   loadRunData(config);
   for (const w of config.topology.warnings) console.warn(`warning: ${w}`);
-  const backend = formatBackend(await selectBackend(config.backend));
+  const choice = await chooseBackend(Object.values(config.profiles).map((p) => p.profile.backbone), config.backend);
+  console.log(`backend ${describeChoice(choice)}`);
+  // Workers and resumed agents use the backend chosen here.
+  config.backend ??= choice.info.name;
+  const backend = formatBackend(choice.info);
   return { config, runDir: opts.out ?? defaultRunDir(config.topology.name, config.mode), backend };
 }
 

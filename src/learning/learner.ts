@@ -4,10 +4,11 @@ import { createRng, deriveSeed, type Rng } from '../data/random.ts';
 import type { LabelledSet, PublicSet } from '../data/types.ts';
 import { tf } from '../model/backend.ts';
 import { MultiHeadModel } from '../model/multi-head.ts';
-import { imagesTensor, oneHotTensor } from '../model/tensors.ts';
+import { imageRows } from '../model/tensors.ts';
 import type { Profile } from '../learning/profile.ts';
-import { argmaxRows, classAccuracy, privateAccuracy, sharedAccuracy, type ClassAccuracy } from './metrics.ts';
-import { trainStep, type HeadTargetTensors, type LossTerms } from './step.ts';
+import { FlatOptimizer } from './flat-optimizer.ts';
+import { classAccuracy, privateAccuracy, sharedAccuracy, type ClassAccuracy } from './metrics.ts';
+import { batchInput, trainStep, type HeadTargetRows, type LossTerms } from './step.ts';
 import { learningRateAt } from './schedule.ts';
 import type { HeadTargets } from './teachers.ts';
 
@@ -46,16 +47,19 @@ export interface Predictions {
   readonly embedding?: Float32Array;
 }
 
-const INFERENCE_BATCH = 512;
+// Rows per inference pass: large enough that per-kernel overhead vanishes, small enough for the CNN's
+// activations (2,000 x 28 x 28 x 16 floats) to stay near 100 MB.
+const INFERENCE_BATCH = 2000;
 
 export class Learner {
   readonly model: MultiHeadModel;
   readonly profile: Profile;
-  private readonly optimizer: tf.Optimizer;
+  private readonly optimizer: FlatOptimizer;
   private readonly opts: LearnerOptions;
   private readonly rng: Rng;
-  private readonly xPrivate: tf.Tensor4D;
-  private readonly yPrivate: tf.Tensor2D;
+  /** The private images in [0, 1], once: each step copies its rows from here. */
+  private readonly xPrivate: Float32Array;
+  private readonly imageSize: number;
 
   constructor(opts: LearnerOptions) {
     this.opts = opts;
@@ -67,11 +71,11 @@ export class Learner {
       inputShape: opts.inputShape,
       seed: opts.seed,
     });
-    this.optimizer = opts.profile.optimizer === 'adam' ? tf.train.adam(opts.profile.learningRate) : tf.train.sgd(opts.profile.learningRate);
+    this.optimizer = new FlatOptimizer(opts.profile.optimizer, opts.profile.learningRate, this.model.trainableVariables());
     this.rng = createRng(deriveSeed(opts.seed, 'learner-batches'));
     if (opts.privateSet.n === 0) throw new Error('the agent has no private samples');
-    this.xPrivate = imagesTensor(opts.privateSet.pixels, opts.inputShape);
-    this.yPrivate = oneHotTensor(opts.privateSet.labels, opts.classes);
+    this.imageSize = opts.inputShape[0] * opts.inputShape[1] * opts.inputShape[2];
+    this.xPrivate = imageRows(opts.privateSet.pixels, this.imageSize);
   }
 
   get heads(): number {
@@ -93,104 +97,102 @@ export class Learner {
     if (at) this.setLearningRate(learningRateAt(p.learningRate, p.lrSchedule, at.round, at.rounds));
     const steps = p.stepsPerRound * (this.opts.stepsMultiplier ?? 1);
     const distilling = targets !== undefined && targets.heads.length > 0;
-    // The chunk and its targets become tensors once per round; each step gathers its rows.
-    const chunk = distilling ? imagesTensor(this.opts.publicSet.pixels, this.opts.inputShape, targets.chunkRows) : undefined;
-    const headTensors: (HeadTargetTensors | undefined)[] = distilling
-      ? targets.heads.map((h) => ({
-          targets: tf.tensor2d(h.choice.targets, [targets.chunkRows.length, this.opts.classes]),
-          mask: tf.tensor1d(h.choice.mask),
-        }))
-      : [];
-    const embTarget = distilling && targets.embedding ? tf.tensor2d(targets.embedding, [targets.chunkRows.length, targets.embedding.length / targets.chunkRows.length]) : undefined;
+    const c = this.opts.classes;
+    const size = this.imageSize;
+    // The chunk's images and targets become arrays once per round; each step copies its rows.
+    const chunk = distilling ? imageRows(this.opts.publicSet.pixels, size, targets.chunkRows) : undefined;
+    const headRows: (HeadTargetRows | undefined)[] = new Array(this.heads).fill(undefined);
+    if (distilling) for (const h of targets.heads) headRows[h.head] = { targets: h.choice.targets, mask: h.choice.mask };
+    const embSize = this.model.embeddingSize;
+    const P = p.batchPrivate;
+    const U = chunk ? p.batchPublic : 0;
+    const x = new Float32Array((P + U) * size);
+    const labels = new Uint8Array(P);
+    const stepTargets = headRows.map((h) => h && { targets: new Float32Array(U * c), mask: new Float32Array(U) });
+    const embTarget = distilling && targets.embedding ? new Float32Array(U * embSize) : undefined;
     const sum: LossTerms = { total: 0, ce: 0, embedding: 0, distill: new Array(this.heads).fill(0) };
-    try {
-      for (let s = 0; s < steps; s++) {
-        let terms!: LossTerms;
-        tf.tidy(() => {
-          const pi = tf.tensor1d(this.sample(this.opts.privateSet.n, p.batchPrivate), 'int32');
-          const batch = {
-            xPrivate: tf.gather(this.xPrivate, pi) as tf.Tensor4D,
-            yPrivate: tf.gather(this.yPrivate, pi) as tf.Tensor2D,
-            xPublic: undefined as tf.Tensor4D | undefined,
-            headTargets: undefined as (HeadTargetTensors | undefined)[] | undefined,
-            embeddingTarget: undefined as tf.Tensor2D | undefined,
-          };
-          if (chunk) {
-            const ui = tf.tensor1d(this.sample(chunk.shape[0], p.batchPublic), 'int32');
-            batch.xPublic = tf.gather(chunk, ui) as tf.Tensor4D;
-            batch.headTargets = headTensors.map((h) => h && { targets: tf.gather(h.targets, ui) as tf.Tensor2D, mask: tf.gather(h.mask, ui) as tf.Tensor1D });
-            if (embTarget) batch.embeddingTarget = tf.gather(embTarget, ui) as tf.Tensor2D;
-          }
-          terms = trainStep(this.model, this.optimizer, batch, { nu0: p.nu0, nuAux: p.nuAux, nuEmb: p.nuEmb, temperature: p.temperature, auxLabels: p.auxLabels });
-        });
-        sum.total += terms.total / steps;
-        sum.ce += terms.ce / steps;
-        sum.embedding += terms.embedding / steps;
-        terms.distill.forEach((d, k) => (sum.distill[k] += d / steps));
-        await yieldToEventLoop();
+    for (let s = 0; s < steps; s++) {
+      const pi = this.sample(this.opts.privateSet.n, P);
+      for (let i = 0; i < P; i++) {
+        x.set(this.xPrivate.subarray(pi[i] * size, (pi[i] + 1) * size), i * size);
+        labels[i] = this.opts.privateSet.labels[pi[i]];
       }
-    } finally {
-      tf.dispose([chunk, embTarget, ...headTensors.flatMap((h) => (h ? [h.targets, h.mask] : []))].filter((t) => t !== undefined));
+      if (chunk) {
+        const chunkRows = chunk.length / size;
+        const ui = this.sample(chunkRows, U);
+        for (let i = 0; i < U; i++) {
+          const r = ui[i];
+          x.set(chunk.subarray(r * size, (r + 1) * size), (P + i) * size);
+          stepTargets.forEach((t, k) => {
+            if (!t) return;
+            t.targets.set(headRows[k]!.targets.subarray(r * c, (r + 1) * c), i * c);
+            t.mask[i] = headRows[k]!.mask[r];
+          });
+          if (embTarget) embTarget.set(targets!.embedding!.subarray(r * embSize, (r + 1) * embSize), i * embSize);
+        }
+      }
+      const terms = trainStep(this.model, this.optimizer, { x, labels, publicRows: U, headTargets: stepTargets, embeddingTarget: embTarget }, { nu0: p.nu0, nuAux: p.nuAux, nuEmb: p.nuEmb, temperature: p.temperature, auxLabels: p.auxLabels });
+      sum.total += terms.total / steps;
+      sum.ce += terms.ce / steps;
+      sum.embedding += terms.embedding / steps;
+      terms.distill.forEach((d, k) => (sum.distill[k] += d / steps));
+      await yieldToEventLoop();
     }
     return sum;
   }
 
-  /** The rate of the next updates; Adam and SGD both read it on every update. */
+  /** The rate of the next updates. */
   private setLearningRate(rate: number): void {
-    // tfjs's Optimizer answers `instanceof` for every optimizer class, so the profile decides.
-    if (this.profile.optimizer === 'sgd') (this.optimizer as tf.SGDOptimizer).setLearningRate(rate);
-    else (this.optimizer as unknown as { learningRate: number }).learningRate = rate;
+    this.optimizer.learningRate = rate;
   }
 
   /** The rate the optimizer applies now. */
   get learningRate(): number {
-    return (this.optimizer as unknown as { learningRate: number }).learningRate;
+    return this.optimizer.learningRate;
   }
 
   /** Softmax of every head (head-major) on the given public rows, and the embeddings when asked. */
   predict(rows: readonly number[], withEmbedding = false): Predictions {
-    const set = this.opts.publicSet;
-    const batchAt = (start: number, end: number) => imagesTensor(set.pixels, this.opts.inputShape, rows.slice(start, end));
-    return this.predictBatches(batchAt, rows.length, withEmbedding, 0, rows.length);
-  }
-
-  /** Rows [from, to) of a prediction over n samples, written into `into` (allocated when absent). */
-  private predictBatches(
-    batchAt: (start: number, end: number) => tf.Tensor4D,
-    n: number,
-    withEmbedding: boolean,
-    from: number,
-    to: number,
-    into?: Predictions,
-  ): Predictions {
+    const n = rows.length;
     const c = this.opts.classes;
+    const H = this.heads;
     const embSize = this.model.embeddingSize;
-    const probs = into?.probs ?? new Float32Array(this.heads * n * c);
-    const embedding = into ? into.embedding : withEmbedding ? new Float32Array(n * embSize) : undefined;
-    for (let start = from; start < to; start += INFERENCE_BATCH) {
-      const end = Math.min(to, start + INFERENCE_BATCH);
+    const probs = new Float32Array(H * n * c);
+    const embedding = withEmbedding ? new Float32Array(n * embSize) : undefined;
+    for (let start = 0; start < n; start += INFERENCE_BATCH) {
+      const end = Math.min(n, start + INFERENCE_BATCH);
+      const x = imageRows(this.opts.publicSet.pixels, this.imageSize, rows.slice(start, end));
       tf.tidy(() => {
-        const out = this.model.forward(batchAt(start, end), false);
-        out.logits.forEach((logits, h) => probs.set(tf.softmax(logits).dataSync(), (h * n + start) * c));
+        // One pass for every head: softmax over [rows, heads, classes], read once, laid out head-major.
+        const out = this.model.forwardAll(batchInput(this.model, x, end - start));
+        const p = tf.softmax(tf.reshape(out.logits, [end - start, H, c])).dataSync();
+        for (let r = 0; r < end - start; r++) {
+          for (let h = 0; h < H; h++) probs.set(p.subarray((r * H + h) * c, (r * H + h + 1) * c), (h * n + start + r) * c);
+        }
         if (embedding) embedding.set(out.embedding.dataSync(), start * embSize);
       });
     }
     return { probs, embedding };
   }
 
-  /** Per-class accuracy of every head on (the first `limit` samples of) the test split; yields between batches. */
+  /**
+   * Per-class accuracy of every head on (the first `limit` samples of) the test split: one pass for all
+   * heads, argmax on the device, so only [rows, heads] class indices are read back. Yields between batches.
+   */
   async classAccuracies(test: LabelledSet, limit = test.n): Promise<ClassAccuracy[]> {
     const n = Math.min(limit, test.n);
     const c = this.opts.classes;
-    const batchAt = (start: number, end: number) => imagesTensor(test.pixels, this.opts.inputShape, range(start, end));
-    let out: Predictions | undefined;
+    const H = this.heads;
+    const predicted = Array.from({ length: H }, () => new Int32Array(n));
     for (let start = 0; start < n; start += INFERENCE_BATCH) {
-      if (out) await yieldToEventLoop();
-      out = this.predictBatches(batchAt, n, false, start, Math.min(n, start + INFERENCE_BATCH), out);
+      if (start > 0) await yieldToEventLoop();
+      const end = Math.min(n, start + INFERENCE_BATCH);
+      const x = imageRows(test.pixels, this.imageSize, range(start, end));
+      const classes = tf.tidy(() => tf.argMax(tf.reshape(this.model.forwardAll(batchInput(this.model, x, end - start)).logits, [end - start, H, c]), 2).dataSync());
+      for (let r = 0; r < end - start; r++) for (let h = 0; h < H; h++) predicted[h][start + r] = classes[r * H + h];
     }
-    const probs = out?.probs ?? new Float32Array(0);
     const labels = test.labels.subarray(0, n);
-    return Array.from({ length: this.heads }, (_, h) => classAccuracy(argmaxRows(probs.subarray(h * n * c, (h + 1) * n * c), c), labels, c));
+    return predicted.map((p) => classAccuracy(p, labels, c));
   }
 
   /** Private and shared accuracy of every head on (the first `limit` samples of) the test split. */
@@ -199,7 +201,6 @@ export class Learner {
   }
 
   dispose(): void {
-    tf.dispose([this.xPrivate, this.yPrivate]);
     this.optimizer.dispose();
     this.model.dispose();
   }

@@ -20,7 +20,7 @@ export function temperedKl(studentLogits: tf.Tensor2D, targets: tf.Tensor2D, mas
 }
 
 /** Mean squared distance between embeddings and constant targets. */
-export function embeddingLoss(embedding: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {
+export function embeddingLoss(embedding: tf.Tensor, target: tf.Tensor): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.square(tf.sub(embedding, target))) as tf.Scalar);
 }
 

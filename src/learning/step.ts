@@ -1,21 +1,28 @@
 // One optimizer update on the MHD loss: a private batch, a public batch and the chosen per-head targets.
+// The batch arrives as plain arrays (the learner copies the rows), the loss of every head is one fused
+// pass (src/learning/fused-loss.ts), and the update is one flat optimizer (src/learning/flat-optimizer.ts):
+// about a hundred kernels for the default profile's step, whatever the number of heads.
 import { tf } from '../model/backend.ts';
+import { takesFlatInput } from '../model/backbones.ts';
 import type { MultiHeadModel } from '../model/multi-head.ts';
-import { crossEntropy, embeddingLoss, temperedKl } from './losses.ts';
+import type { FlatOptimizer } from './flat-optimizer.ts';
+import { fusedHeadLoss, planTensors } from './fused-loss.ts';
+import { headLosses, lossPlan, type HeadTargetRows } from './loss-plan.ts';
+import { embeddingLoss } from './losses.ts';
 
-export interface HeadTargetTensors {
-  readonly targets: tf.Tensor2D;
-  readonly mask: tf.Tensor1D;
-}
+export type { HeadTargetRows } from './loss-plan.ts';
 
 export interface StepBatch {
-  /** The labelled batch; absent only in pure distillation (the CE term is then 0). */
-  readonly xPrivate?: tf.Tensor4D;
-  readonly yPrivate?: tf.Tensor2D;
-  readonly xPublic?: tf.Tensor4D;
+  /** Images in [0, 1]: the private rows, then the public rows; [rows * h * w * c] row-major. */
+  readonly x: Float32Array;
+  /** Labels of the private rows; empty in pure distillation (the CE term is then 0). */
+  readonly labels: ArrayLike<number>;
+  /** How many of the rows are public (they follow the private ones). */
+  readonly publicRows: number;
   /** Per head; a head without targets (or with weight 0) gets no distillation term. */
-  readonly headTargets?: readonly (HeadTargetTensors | undefined)[];
-  readonly embeddingTarget?: tf.Tensor2D;
+  readonly headTargets?: readonly (HeadTargetRows | undefined)[];
+  /** Embedding targets of the public rows, [publicRows * embeddingSize]. */
+  readonly embeddingTarget?: Float32Array;
 }
 
 export interface LossWeights {
@@ -36,50 +43,63 @@ export interface LossTerms {
   embedding: number;
 }
 
-export function trainStep(model: MultiHeadModel, optimizer: tf.Optimizer, batch: StepBatch, w: LossWeights): LossTerms {
-  const heads = model.headCount;
-  let termsTensor: tf.Tensor1D | undefined;
-  const cost = optimizer.minimize(
-    () => {
-      const nPrivate = batch.xPrivate?.shape[0] ?? 0;
-      const parts = [batch.xPrivate, batch.xPublic].filter((t): t is tf.Tensor4D => t !== undefined);
-      if (parts.length === 0) throw new Error('a training step needs a private or a public batch');
-      // One forward pass over both batches; the rows are split again per loss term.
-      const out = model.forward(parts.length === 2 ? tf.concat(parts, 0) : parts[0], true);
-      const priv = (t: tf.Tensor2D) => (batch.xPublic ? tf.slice(t, [0, 0], [nPrivate, -1]) : t);
-      const pub = (t: tf.Tensor2D) => tf.slice(t, [nPrivate, 0], [-1, -1]);
-      let ce: tf.Scalar = tf.scalar(0);
-      if (batch.xPrivate && batch.yPrivate) {
-        ce = crossEntropy(priv(out.logits[0]), batch.yPrivate);
-        if (w.auxLabels) for (let k = 1; k < heads; k++) ce = tf.add(ce, crossEntropy(priv(out.logits[k]), batch.yPrivate));
-      }
-      let total: tf.Scalar = ce;
-      const distill: tf.Scalar[] = [];
-      for (let k = 0; k < heads; k++) {
-        const target = batch.headTargets?.[k];
-        const weight = k === 0 ? w.nu0 : w.nuAux;
-        if (!batch.xPublic || !target || weight === 0) {
-          distill.push(tf.scalar(0));
-          continue;
-        }
-        const d = temperedKl(pub(out.logits[k]), target.targets, target.mask, w.temperature);
-        distill.push(d);
-        total = tf.add(total, tf.mul(d, weight));
-      }
-      let emb: tf.Scalar = tf.scalar(0);
-      if (batch.xPublic && batch.embeddingTarget && w.nuEmb > 0) {
-        emb = embeddingLoss(pub(out.embedding), batch.embeddingTarget);
-        total = tf.add(total, tf.mul(emb, w.nuEmb));
-      }
-      // All terms leave the scope as one small tensor, read with a single sync after the update.
-      termsTensor = tf.keep(tf.stack([total, ce, emb, ...distill]) as tf.Tensor1D);
-      return total;
-    },
-    false,
-    model.trainableVariables(),
-  );
-  cost?.dispose();
-  const values = termsTensor!.dataSync();
-  termsTensor!.dispose();
-  return { total: values[0], ce: values[1], embedding: values[2], distill: Array.from(values.subarray(3)) };
+/** The batch's images as the model's input tensor: [1, rows, h*w*c] for dense backbones, else [rows, h, w, c]. */
+export function batchInput(model: MultiHeadModel, x: Float32Array, rows: number): tf.Tensor {
+  const [h, w, c] = model.spec.inputShape;
+  return takesFlatInput(model.spec.backbone) ? tf.tensor3d(x, [1, rows, h * w * c]) : tf.tensor4d(x, [rows, h, w, c]);
+}
+
+/**
+ * The loss terms and the gradient of every trainable variable (in `model.trainableVariables()` order);
+ * the gradients belong to the caller's tidy scope.
+ */
+export function lossAndGradients(model: MultiHeadModel, batch: StepBatch, w: LossWeights): { terms: LossTerms; grads: tf.Tensor[] } {
+  const P = batch.labels.length;
+  const U = batch.publicRows;
+  const rows = P + U;
+  if (rows === 0) throw new Error('a training step needs a private or a public batch');
+  const size = model.spec.inputShape[0] * model.spec.inputShape[1] * model.spec.inputShape[2];
+  if (batch.x.length !== rows * size) throw new Error(`the batch has ${batch.x.length / size} images for ${rows} rows`);
+  const plan = lossPlan({
+    heads: model.headCount,
+    classes: model.spec.classes,
+    labels: batch.labels,
+    publicRows: U,
+    headTargets: batch.headTargets ?? [],
+    nu0: w.nu0,
+    nuAux: w.nuAux,
+    temperature: w.temperature,
+    auxLabels: w.auxLabels ?? false,
+  });
+  const x = batchInput(model, batch.x, rows);
+  const pt = planTensors(plan);
+  const embTarget = U > 0 && batch.embeddingTarget && w.nuEmb > 0 ? tf.tensor3d(batch.embeddingTarget, [1, U, model.embeddingSize]) : undefined;
+  let perRowHead: tf.Tensor2D | undefined;
+  let embValue: tf.Scalar | undefined;
+  const vars = model.trainableVariables();
+  const { value, grads } = tf.variableGrads(() => {
+    const out = model.forwardAll(x);
+    let total = fusedHeadLoss(out.logits, pt, (t) => (perRowHead = t));
+    if (embTarget) {
+      embValue = tf.keep(embeddingLoss(tf.slice(out.embedding, [0, P, 0], [1, U, -1]), embTarget));
+      total = tf.add(total, tf.mul(embValue, w.nuEmb));
+    }
+    return total;
+  }, vars);
+  value.dispose();
+  const { ce, distill } = headLosses(plan, P, perRowHead!.dataSync());
+  const embedding = embValue ? embValue.dataSync()[0] : 0;
+  tf.dispose([perRowHead!, embValue].filter((t) => t !== undefined));
+  const total = ce + distill.reduce((a, d, h) => a + d * plan.distillWeight[h], 0) + (embTarget ? w.nuEmb * embedding : 0);
+  return { terms: { total, ce, distill, embedding }, grads: vars.map((v) => grads[v.name]) };
+}
+
+export function trainStep(model: MultiHeadModel, optimizer: FlatOptimizer, batch: StepBatch, w: LossWeights): LossTerms {
+  let terms!: LossTerms;
+  tf.tidy(() => {
+    const r = lossAndGradients(model, batch, w);
+    optimizer.apply(r.grads);
+    terms = r.terms;
+  });
+  return terms;
 }

@@ -1,37 +1,36 @@
-// Backbones: image -> embedding. Heads are added by the multi-head model, so every backbone can carry
-// any number of them. Agents may use different backbones; only the class space is shared.
-import * as tfl from '@tensorflow/tfjs-layers';
+// Backbones: image -> embedding, as a list of layers that src/model/multi-head.ts turns into variables
+// and fused kernels. Heads are added by the multi-head model, so every backbone can carry any number of
+// them. Agents may use different backbones; only the class space is shared.
 
 export const BACKBONES = ['mlp', 'mlp-small', 'cnn'] as const;
 export type BackboneName = (typeof BACKBONES)[number];
 
-/** Builds the backbone's layers on `input` and returns its embedding tensor. */
-export function buildBackbone(name: BackboneName, input: tfl.SymbolicTensor, seed: number): tfl.SymbolicTensor {
-  let s = seed;
-  // Each layer gets its own seeded initialiser so that a model is a pure function of (profile, seed).
-  const init = () => tfl.initializers.glorotUniform({ seed: s++ });
-  const dense = (units: number, name: string) =>
-    tfl.layers.dense({ units, activation: 'relu', kernelInitializer: init(), name });
+/** One layer of a backbone; dense and conv layers are followed by a relu. Names are the checkpoint's. */
+export type LayerPlan =
+  | { kind: 'flatten' }
+  | { kind: 'pool' }
+  | { kind: 'dense'; name: string; units: number; kernelShape: [number, number] }
+  | { kind: 'conv'; name: string; units: number; kernelShape: [number, number, number, number] };
+
+/** The layers of `name` for images of `inputShape` [h, w, c]. */
+export function backboneLayers(name: BackboneName, inputShape: readonly [number, number, number]): LayerPlan[] {
+  const [h, w, c] = inputShape;
+  const dense = (name: string, inputs: number, units: number): LayerPlan => ({ kind: 'dense', name, units, kernelShape: [inputs, units] });
+  const conv = (name: string, inputs: number, units: number): LayerPlan => ({ kind: 'conv', name, units, kernelShape: [3, 3, inputs, units] });
   switch (name) {
-    case 'mlp': {
-      const flat = tfl.layers.flatten({ name: 'flatten' }).apply(input) as tfl.SymbolicTensor;
-      const h1 = dense(256, 'dense1').apply(flat) as tfl.SymbolicTensor;
-      return dense(128, 'embedding').apply(h1) as tfl.SymbolicTensor;
-    }
-    case 'mlp-small': {
-      const flat = tfl.layers.flatten({ name: 'flatten' }).apply(input) as tfl.SymbolicTensor;
-      return dense(64, 'embedding').apply(flat) as tfl.SymbolicTensor;
-    }
+    case 'mlp':
+      return [{ kind: 'flatten' }, dense('dense1', h * w * c, 256), dense('embedding', 256, 128)];
+    case 'mlp-small':
+      return [{ kind: 'flatten' }, dense('embedding', h * w * c, 64)];
     case 'cnn': {
-      const conv = (filters: number, name: string) =>
-        tfl.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(), name });
-      const pool = (name: string) => tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name });
-      let x = conv(16, 'conv1').apply(input) as tfl.SymbolicTensor;
-      x = pool('pool1').apply(x) as tfl.SymbolicTensor;
-      x = conv(32, 'conv2').apply(x) as tfl.SymbolicTensor;
-      x = pool('pool2').apply(x) as tfl.SymbolicTensor;
-      x = tfl.layers.flatten({ name: 'flatten' }).apply(x) as tfl.SymbolicTensor;
-      return dense(128, 'embedding').apply(x) as tfl.SymbolicTensor;
+      // Two 2x2 max pools with stride 2 and 'valid' padding: each halves a side, rounding down.
+      const side = (s: number) => Math.floor(Math.floor(s / 2) / 2);
+      return [conv('conv1', c, 16), { kind: 'pool' }, conv('conv2', 16, 32), { kind: 'pool' }, { kind: 'flatten' }, dense('embedding', side(h) * side(w) * 32, 128)];
     }
   }
+}
+
+/** Whether the first layer takes the image as a flat row (the dense backbones) rather than [h, w, c]. */
+export function takesFlatInput(name: BackboneName): boolean {
+  return backboneLayers(name, [1, 1, 1])[0].kind === 'flatten';
 }

@@ -1,8 +1,13 @@
 // A backbone with a main head (index 0) and m auxiliary heads (1..m), all linear classifiers over the
 // same classes on the same embedding, so the gradients of every head flow into the shared backbone.
+// The parameters are plain tfjs variables and the forward pass is a handful of fused kernels
+// (src/model/lean-ops.ts): all heads are one [embedding, heads * classes] matmul. tfjs-layers is used
+// only for its seeded Glorot initialiser, so a model is the same pure function of (spec, seed) as when
+// it was a LayersModel, and checkpoints keep their per-head tensors (names, shapes and order).
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from './backend.ts';
-import { buildBackbone, type BackboneName } from './backbones.ts';
+import { backboneLayers, type BackboneName, type LayerPlan } from './backbones.ts';
+import { convRelu, dense } from './lean-ops.ts';
 
 export interface MultiHeadSpec {
   backbone: BackboneName;
@@ -18,71 +23,144 @@ export interface ForwardResult {
   logits: tf.Tensor2D[];
 }
 
+/** Every head at once, as rank-3 tensors with a leading 1 (src/model/lean-ops.ts says why). */
+export interface ForwardAll {
+  /** [1, n, embedding] */
+  embedding: tf.Tensor3D;
+  /** [1, n, heads * classes], head-major within a row. */
+  logits: tf.Tensor3D;
+}
+
+export interface NamedWeights {
+  name: string;
+  shape: number[];
+  values: Float32Array;
+}
+
 export const MAX_AUX_HEADS = 16;
+
+type Layer = { plan: LayerPlan; kernel?: tf.Variable; bias?: tf.Variable };
+
+const glorot = (shape: number[], seed: number) => tfl.initializers.glorotUniform({ seed }).apply(shape) as tf.Tensor;
 
 export class MultiHeadModel {
   readonly spec: MultiHeadSpec;
-  readonly net: tfl.LayersModel;
+  private readonly layers: Layer[];
+  /** All heads side by side: [embedding, heads * classes] and [heads * classes]. */
+  private readonly headKernel: tf.Variable;
+  private readonly headBias: tf.Variable;
+  readonly embeddingSize: number;
 
   constructor(spec: MultiHeadSpec) {
     if (!Number.isInteger(spec.auxHeads) || spec.auxHeads < 0 || spec.auxHeads > MAX_AUX_HEADS) {
       throw new Error(`auxiliary heads must be an integer in 0..${MAX_AUX_HEADS}, got ${spec.auxHeads}`);
     }
     this.spec = spec;
-    const input = tfl.input({ shape: [...spec.inputShape], name: 'image' });
-    const embedding = buildBackbone(spec.backbone, input, spec.seed);
-    const heads = Array.from({ length: spec.auxHeads + 1 }, (_, k) =>
-      tfl.layers
-        .dense({
-          units: spec.classes,
-          kernelInitializer: tfl.initializers.glorotUniform({ seed: spec.seed + 1000 + k }),
-          name: k === 0 ? 'head_main' : `head_aux${k}`,
-        })
-        .apply(embedding) as tfl.SymbolicTensor,
-    );
-    this.net = tfl.model({ inputs: input, outputs: [embedding, ...heads] });
+    const plans = backboneLayers(spec.backbone, spec.inputShape);
+    // Seeds as the LayersModel took them: one per weighted layer, counting up from the spec's seed.
+    let seed = spec.seed;
+    this.layers = plans.map((plan) => {
+      if (plan.kind === 'dense' || plan.kind === 'conv') {
+        // Dense kernels are stored [1, in, out], the shape the batched fused matmul takes.
+        const init = glorot(plan.kernelShape, seed++);
+        const kernel = tf.variable(plan.kind === 'dense' ? tf.reshape(init, [1, ...plan.kernelShape]) : init);
+        if (plan.kind === 'dense') init.dispose();
+        const bias = tf.variable(tf.zeros([plan.units]));
+        return { plan, kernel, bias };
+      }
+      return { plan };
+    });
+    this.embeddingSize = plans.filter((p) => p.kind === 'dense').at(-1)!.units;
+    const c = spec.classes;
+    this.headKernel = tf.variable(tf.tidy(() => tf.reshape(tf.concat(Array.from({ length: spec.auxHeads + 1 }, (_, k) => glorot([this.embeddingSize, c], spec.seed + 1000 + k)), 1), [1, this.embeddingSize, -1])));
+    this.headBias = tf.variable(tf.zeros([(spec.auxHeads + 1) * c]));
   }
 
   get headCount(): number {
     return this.spec.auxHeads + 1;
   }
 
-  get embeddingSize(): number {
-    const shape = this.net.outputs[0].shape;
-    return shape[shape.length - 1] as number;
+  /** Image batch [n, h, w, c] (or [1, n, h*w*c] for the dense backbones) to embedding and all heads' logits. */
+  forwardAll(x: tf.Tensor): ForwardAll {
+    let h: tf.Tensor = x;
+    let first = true;
+    for (const { plan, kernel, bias } of this.layers) {
+      switch (plan.kind) {
+        case 'flatten':
+          if (h.rank !== 3) h = tf.reshape(h, [1, h.shape[0], -1]);
+          break;
+        case 'pool':
+          h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
+          break;
+        case 'dense':
+          h = dense(h as tf.Tensor3D, kernel as tf.Variable<tf.Rank.R3>, bias as tf.Variable<tf.Rank.R1>, 'relu', first);
+          first = false;
+          break;
+        case 'conv':
+          h = convRelu(h as tf.Tensor4D, kernel as tf.Variable<tf.Rank.R4>, bias as tf.Variable<tf.Rank.R1>, first);
+          first = false;
+          break;
+      }
+    }
+    const embedding = h as tf.Tensor3D;
+    return { embedding, logits: dense(embedding, this.headKernel as tf.Variable<tf.Rank.R3>, this.headBias as tf.Variable<tf.Rank.R1>, 'linear') };
   }
 
-  /** Forward pass; tensors belong to the caller's tidy scope. */
-  forward(x: tf.Tensor, training: boolean): ForwardResult {
-    const out = this.net.apply(x, { training }) as tf.Tensor[];
-    return { embedding: out[0] as tf.Tensor2D, logits: out.slice(1) as tf.Tensor2D[] };
+  /** Forward pass with one logits tensor per head; tensors belong to the caller's tidy scope. */
+  forward(x: tf.Tensor, _training = false): ForwardResult {
+    const all = this.forwardAll(x);
+    const n = all.logits.shape[1];
+    const logits = tf.reshape(all.logits, [n, -1]);
+    const c = this.spec.classes;
+    return { embedding: tf.reshape(all.embedding, [n, -1]) as tf.Tensor2D, logits: Array.from({ length: this.headCount }, (_, k) => tf.slice(logits, [0, k * c], [-1, c]) as tf.Tensor2D) };
   }
 
+  /** The variables the optimizer updates, in a fixed order. */
   trainableVariables(): tf.Variable[] {
-    return this.net.trainableWeights.map((w) => w.read() as tf.Variable);
+    return [...this.layers.flatMap((l) => (l.kernel && l.bias ? [l.kernel, l.bias] : [])), this.headKernel, this.headBias];
+  }
+
+  /** The per-head view of the parameters, in the order and with the names of the LayersModel it replaced. */
+  private namedParams(): { name: string; shape: number[]; read: () => tf.Tensor; head?: number; part?: 'kernel' | 'bias' }[] {
+    const out: { name: string; shape: number[]; read: () => tf.Tensor; head?: number; part?: 'kernel' | 'bias' }[] = [];
+    for (const { plan, kernel, bias } of this.layers) {
+      if (!kernel || !bias || plan.kind === 'flatten' || plan.kind === 'pool') continue;
+      const shape = plan.kernelShape;
+      out.push({ name: `${plan.name}/kernel`, shape, read: () => tf.reshape(kernel, shape) });
+      out.push({ name: `${plan.name}/bias`, shape: bias.shape, read: () => bias });
+    }
+    const c = this.spec.classes;
+    for (let k = 0; k < this.headCount; k++) {
+      const name = k === 0 ? 'head_main' : `head_aux${k}`;
+      out.push({ name: `${name}/kernel`, shape: [this.embeddingSize, c], read: () => tf.reshape(tf.slice(this.headKernel, [0, 0, k * c], [1, -1, c]), [this.embeddingSize, c]), head: k, part: 'kernel' });
+      out.push({ name: `${name}/bias`, shape: [c], read: () => tf.slice(this.headBias, [k * c], [c]), head: k, part: 'bias' });
+    }
+    return out;
   }
 
   /** Every weight as a copy, in a fixed order: checkpoints and the gossip baseline use this. */
-  getWeights(): { name: string; shape: number[]; values: Float32Array }[] {
-    return this.net.weights.map((w) => {
-      const t = w.read();
-      return { name: w.name, shape: t.shape, values: t.dataSync() as Float32Array };
-    });
+  getWeights(): NamedWeights[] {
+    return this.namedParams().map((p) => ({ name: p.name, shape: p.shape, values: tf.tidy(() => p.read().dataSync() as Float32Array).slice() }));
   }
 
-  setWeights(weights: { name: string; shape: number[]; values: Float32Array }[]): void {
-    const own = this.net.weights;
+  setWeights(weights: readonly NamedWeights[]): void {
+    const own = this.namedParams();
     if (weights.length !== own.length) throw new Error(`weights have ${weights.length} tensors, the model ${own.length}`);
-    const tensors = weights.map((w, i) => {
+    weights.forEach((w, i) => {
       const expected = own[i].shape.join('x');
       if (w.shape.join('x') !== expected) throw new Error(`weight ${i} (${own[i].name}) has shape ${w.shape.join('x')}, expected ${expected}`);
-      return tf.tensor(w.values, w.shape);
     });
-    this.net.setWeights(tensors);
-    tf.dispose(tensors);
+    const vars = this.trainableVariables();
+    const layerCount = vars.length - 2;
+    tf.tidy(() => {
+      weights.slice(0, layerCount).forEach((w, i) => vars[i].assign(tf.tensor(w.values, vars[i].shape)));
+      const heads = weights.slice(layerCount);
+      this.headKernel.assign(tf.concat(heads.filter((_, j) => j % 2 === 0).map((w) => tf.tensor3d(w.values, [1, ...w.shape] as [number, number, number])), 2));
+      this.headBias.assign(tf.concat(heads.filter((_, j) => j % 2 === 1).map((w) => tf.tensor1d(w.values)), 0));
+    });
   }
 
   dispose(): void {
-    this.net.dispose();
+    tf.dispose(this.trainableVariables());
   }
 }

@@ -7,7 +7,8 @@ import type { Libp2p } from 'libp2p';
 import type { ExperimentData } from '../data/experiment-data.ts';
 import { evaluation, Learner, type RoundTargets } from '../learning/learner.ts';
 import type { Round } from '../learning/types.ts';
-import { formatBackend, selectBackend, tf } from '../model/backend.ts';
+import { formatBackend, tf } from '../model/backend.ts';
+import { chooseBackend } from '../model/backend-choice.ts';
 import { loadCheckpointInto, saveCheckpoint } from '../model/checkpoint.ts';
 import { findPeers } from '../network/discovery.ts';
 import { createHost, type DiscoveryOptions, type TransportKind } from '../network/host.ts';
@@ -97,7 +98,8 @@ export class Agent {
     if (!agents.includes(agent)) throw new Error(`unknown agent "${agent}": the run has ${agents.join(', ')}`);
     const dir = agentDir(setup.runDir, agent);
     const log = new AgentLog(join(dir, 'log'), agent, setup.echoLog);
-    const backend = formatBackend(await selectBackend(config.backend));
+    // The whole run's backbones decide, so every agent of a run, on any machine, picks the same backend.
+    const backend = formatBackend((await chooseBackend(Object.values(config.profiles).map((p) => p.profile.backbone), config.backend)).info);
     const data = loadRunData(config);
     const central = agent === CENTRAL_AGENT;
     const index = config.topology.agents.indexOf(agent);

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { prepareExperimentData, type ExperimentData } from '../../src/data/experiment-data.ts';
 import { createRng, range, shuffleInPlace } from '../../src/data/random.ts';
 import { Learner, type LearnerOptions, type RoundTargets } from '../../src/learning/learner.ts';
+import { FlatOptimizer } from '../../src/learning/flat-optimizer.ts';
 import { trainStep } from '../../src/learning/step.ts';
 import { targetsForHeads } from '../../src/learning/teachers.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 import { selectBackend, tf } from '../../src/model/backend.ts';
 import { loadCheckpointInto, saveCheckpoint } from '../../src/model/checkpoint.ts';
 import { MultiHeadModel } from '../../src/model/multi-head.ts';
-import { imagesTensor } from '../../src/model/tensors.ts';
+import { imageRows, imagesTensor } from '../../src/model/tensors.ts';
 import { loadProfile, type Profile } from '../../src/learning/profile.ts';
 import { TEST_BACKEND } from '../helpers/backend.ts';
 
@@ -95,17 +96,20 @@ describe('training step', () => {
     const rows = range(500);
     const soft = teacher.predict(rows).probs;
     const student = new MultiHeadModel({ backbone: 'mlp-small', auxHeads: 0, classes: 10, inputShape: [28, 28, 1], seed: 9 });
-    const opt = tf.train.adam(0.003);
+    const opt = new FlatOptimizer('adam', 0.003, student.trainableVariables());
+    const pixels = imageRows(data.split.publicSet.pixels, 784, rows);
     const x = imagesTensor(data.split.publicSet.pixels, [28, 28, 1], rows);
     const targets = tf.tensor2d(soft, [500, 10]);
-    const mask = tf.ones([500]) as tf.Tensor1D;
     const rng = createRng(4);
     for (let s = 0; s < 300; s++) {
-      tf.tidy(() => {
-        const idx = tf.tensor1d(range(64).map(() => rng.int(500)), 'int32');
-        trainStep(student, opt, { xPublic: tf.gather(x, idx) as tf.Tensor4D, headTargets: [{ targets: tf.gather(targets, idx) as tf.Tensor2D, mask: tf.gather(mask, idx) as tf.Tensor1D }] },
-          { nu0: 1, nuAux: 0, nuEmb: 0, temperature: 1 });
+      const idx = range(64).map(() => rng.int(500));
+      const batch = new Float32Array(64 * 784);
+      const t = new Float32Array(64 * 10);
+      idx.forEach((r, i) => {
+        batch.set(pixels.subarray(r * 784, (r + 1) * 784), i * 784);
+        t.set(soft.subarray(r * 10, (r + 1) * 10), i * 10);
       });
+      trainStep(student, opt, { x: batch, labels: [], publicRows: 64, headTargets: [{ targets: t, mask: new Float32Array(64).fill(1) }] }, { nu0: 1, nuAux: 0, nuEmb: 0, temperature: 1 });
     }
     const agree = tf.tidy(() => {
       const s = tf.argMax(student.forward(x, false).logits[0], 1);
@@ -113,7 +117,8 @@ describe('training step', () => {
       return tf.mean(tf.cast(tf.equal(s, t), 'float32')).dataSync()[0];
     });
     expect(agree).toBeGreaterThan(0.9);
-    tf.dispose([x, targets, mask]);
+    tf.dispose([x, targets]);
+    opt.dispose();
     teacher.dispose();
     student.dispose();
   });
