@@ -176,28 +176,29 @@ export class Learner {
   }
 
   /**
-   * Per-class accuracy of every head on (the first `limit` samples of) the test split: one pass for all
-   * heads, argmax on the device, so only [rows, heads] class indices are read back. Yields between batches.
+   * Per-class accuracy of every head on the test split's `rows` (all of them by default; see
+   * src/data/eval-sample.ts): one pass for all heads, argmax on the device, so only [rows, heads] class
+   * indices are read back. Yields between batches.
    */
-  async classAccuracies(test: LabelledSet, limit = test.n): Promise<ClassAccuracy[]> {
-    const n = Math.min(limit, test.n);
+  async classAccuracies(test: LabelledSet, rows: readonly number[] = range(0, test.n)): Promise<ClassAccuracy[]> {
+    const n = rows.length;
     const c = this.opts.classes;
     const H = this.heads;
     const predicted = Array.from({ length: H }, () => new Int32Array(n));
     for (let start = 0; start < n; start += INFERENCE_BATCH) {
       if (start > 0) await yieldToEventLoop();
       const end = Math.min(n, start + INFERENCE_BATCH);
-      const x = imageRows(test.pixels, this.imageSize, range(start, end));
+      const x = imageRows(test.pixels, this.imageSize, rows.slice(start, end));
       const classes = tf.tidy(() => tf.argMax(tf.reshape(this.model.forwardAll(batchInput(this.model, x, end - start)).logits, [end - start, H, c]), 2).dataSync());
       for (let r = 0; r < end - start; r++) for (let h = 0; h < H; h++) predicted[h][start + r] = classes[r * H + h];
     }
-    const labels = test.labels.subarray(0, n);
+    const labels = Uint8Array.from(rows, (r) => test.labels[r]);
     return predicted.map((p) => classAccuracy(p, labels, c));
   }
 
-  /** Private and shared accuracy of every head on (the first `limit` samples of) the test split. */
-  async evaluate(test: LabelledSet, privateHistogram: readonly number[], limit = test.n): Promise<Evaluation> {
-    return evaluation(await this.classAccuracies(test, limit), privateHistogram);
+  /** Private and shared accuracy of every head on the test split's `rows` (default: all). */
+  async evaluate(test: LabelledSet, privateHistogram: readonly number[], rows?: readonly number[]): Promise<Evaluation> {
+    return evaluation(await this.classAccuracies(test, rows), privateHistogram);
   }
 
   dispose(): void {

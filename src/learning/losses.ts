@@ -1,4 +1,7 @@
-// Loss terms of the method (docs/DESIGN.md, "The method"), as tensor functions for use inside a gradient scope.
+// Loss terms of the method (docs/DESIGN.md, "The method"), head by head, as tensor functions for use
+// inside a gradient scope. The training step computes every head's CE and KL at once
+// (src/learning/fused-loss.ts); these per-head forms are the plain reference its tests check it against,
+// and embeddingLoss is the step's own.
 import { tf } from '../model/backend.ts';
 
 const EPS = 1e-8;

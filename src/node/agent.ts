@@ -15,6 +15,7 @@ import { createHost, type DiscoveryOptions, type TransportKind } from '../networ
 import { loadOrCreateKey, peerIdString } from '../network/identity.ts';
 import type { Peer } from '../network/round-protocol.ts';
 import type { AgentId } from '../topology/types.ts';
+import { evaluationRows } from '../data/eval-sample.ts';
 import { CENTRAL_AGENT, loadRunData, runningAgents, type RunConfig } from './config.ts';
 import type { ExchangeMode } from './exchange-mode.ts';
 import { createExchangeMode } from './modes/index.ts';
@@ -65,6 +66,8 @@ export class Agent {
   private readonly learner: Learner;
   private readonly data: ExperimentData;
   private readonly histogram: number[];
+  /** The test rows every evaluation uses (the same for every agent of the run). */
+  private evalRows?: number[];
   private readonly backend: string;
   private readonly log: AgentLog;
   private readonly metrics: JsonLines;
@@ -262,7 +265,8 @@ export class Agent {
 
   private async evaluate(): Promise<RoundRecord['eval']> {
     const test = this.data.dataset.test;
-    const perHead = await this.learner.classAccuracies(test, this.config.evalSamples > 0 ? this.config.evalSamples : test.n);
+    this.evalRows ??= evaluationRows(test.labels, this.data.dataset.classes, this.config.evalSamples, this.config.seed);
+    const perHead = await this.learner.classAccuracies(test, this.evalRows);
     const ev: RoundRecord['eval'] = evaluation(perHead, this.histogram);
     if (this.id === CENTRAL_AGENT) {
       ev.perAgentPrivate = Object.fromEntries(

@@ -3,6 +3,7 @@
 // evaluation is stale: it is shown apart). Written as summary.json and summary.csv.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeEvaluation } from '../data/eval-sample.ts';
 import { CENTRAL_AGENT } from '../node/config.ts';
 import type { AgentId } from '../topology/types.ts';
 import type { RunData } from './run-dir.ts';
@@ -48,6 +49,8 @@ export interface Summary {
   agents: AgentSummary[];
   /** Agents whose last word is a failure: listed apart, left out of mean, min and best. */
   failed: AgentId[];
+  /** Which test rows the accuracies are on (src/data/eval-sample.ts). */
+  evaluation: string;
   /** Whether the defence against lying neighbours was on. */
   defence: boolean;
   /** Agent -> lie, for the adversaries of the run (none: empty). */
@@ -112,6 +115,7 @@ export function summarize(run: RunData): Summary {
     wallSeconds: run.launcher?.wallSeconds ?? (times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0),
     agents,
     failed: failedAgents({ agents }),
+    evaluation: describeEvaluation(c.evalSamples, c.seed),
     defence: c.defence.enabled,
     adversaries: { ...(c.topology.adversaries ?? {}) },
     mean: { privateAccuracy: perHead('privateAccuracy', mean), sharedAccuracy: perHead('sharedAccuracy', mean) },

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareExperimentData, type ExperimentData } from '../../src/data/experiment-data.ts';
+import { evaluationRows } from '../../src/data/eval-sample.ts';
 import { createRng, range, shuffleInPlace } from '../../src/data/random.ts';
 import { Learner, type LearnerOptions, type RoundTargets } from '../../src/learning/learner.ts';
 import { FlatOptimizer } from '../../src/learning/flat-optimizer.ts';
@@ -133,8 +134,8 @@ describe('learning from neighbours', () => {
     await runRounds(mhd, (i) => [1 - i], 5, true);
     await runRounds(iso, () => [], 5, false);
     for (let i = 0; i < 2; i++) {
-      const m = await mhd[i].evaluate(data.dataset.test, data.partition.histograms[i], 2000);
-      const s = await iso[i].evaluate(data.dataset.test, data.partition.histograms[i], 2000);
+      const m = await mhd[i].evaluate(data.dataset.test, data.partition.histograms[i], evaluationRows(data.dataset.test.labels, 10, 2000, 1));
+      const s = await iso[i].evaluate(data.dataset.test, data.partition.histograms[i], evaluationRows(data.dataset.test.labels, 10, 2000, 1));
       const bestM = Math.max(...m.sharedAccuracy);
       expect(s.sharedAccuracy[0]).toBeLessThan(0.55);
       expect(bestM).toBeGreaterThan(s.sharedAccuracy[0] + 0.2);
@@ -146,7 +147,7 @@ describe('learning from neighbours', () => {
     const data = prepareExperimentData({ dataset: 'mnist', partition: 'skew:1:2', agents: 6, privatePerAgent: 300, publicSize: 1000, seed: 1 });
     const ls = learners(data, { ...small, nu0: 0, auxHeads: 3 }, 6);
     await runRounds(ls, (i) => [(i + 5) % 6, (i + 1) % 6], 8, true);
-    const evs = await Promise.all(ls.map((l, i) => l.evaluate(data.dataset.test, data.partition.histograms[i], 2000)));
+    const evs = await Promise.all(ls.map((l, i) => l.evaluate(data.dataset.test, data.partition.histograms[i], evaluationRows(data.dataset.test.labels, 10, 2000, 1))));
     const mean = (h: number) => evs.reduce((a, e) => a + e.sharedAccuracy[h], 0) / evs.length;
     // each agent knows 2 of 10 classes: about 20 % on the main head, which keeps its private task
     expect(mean(0)).toBeLessThan(0.25);
