@@ -1,7 +1,8 @@
 // Train and inference samples/s of the two reference models (batch 64) on every backend that loads.
 // Usage: npm run bench:backend [-- --seconds 3]
 import { parseArgs } from 'node:util';
-import { BACKENDS, formatBackend, selectBackend, tf } from '../src/model/backend.ts';
+import { BACKENDS, tf } from '../src/model/backend.ts';
+import { loadedBackends } from './bench-backends.ts';
 import { MultiHeadModel } from '../src/model/multi-head.ts';
 import type { BackboneName } from '../src/model/backbones.ts';
 import { formatTable } from '../src/text/table.ts';
@@ -31,14 +32,7 @@ function rate(step: () => void, budget: number): number {
 const rows: (string | number)[][] = [];
 /** Training samples/s per backend and backbone, for the ratios printed under the table. */
 const trainRates = new Map<string, number>();
-for (const name of BACKENDS) {
-  let label: string;
-  try {
-    label = formatBackend(await selectBackend(name));
-  } catch (err) {
-    console.log(`${name}: not available (${(err as Error).message.split('\n')[0]})`);
-    continue;
-  }
+for await (const { name, label } of loadedBackends(BACKENDS)) {
   for (const m of MODELS) {
     const model = new MultiHeadModel({ backbone: m.backbone, auxHeads: 0, classes: 10, inputShape: [28, 28, 1], seed: 1 });
     const optimizer = tf.train.adam(1e-3);

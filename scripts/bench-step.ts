@@ -12,7 +12,8 @@ import { createRng } from '../src/data/random.ts';
 import { FlatOptimizer } from '../src/learning/flat-optimizer.ts';
 import { loadProfile } from '../src/learning/profile.ts';
 import { batchInput, trainStep, type StepBatch } from '../src/learning/step.ts';
-import { BACKENDS, formatBackend, parseBackendName, selectBackend, tf } from '../src/model/backend.ts';
+import { BACKENDS, parseBackendName, tf, type BackendName } from '../src/model/backend.ts';
+import { loadedBackends } from './bench-backends.ts';
 import { BACKBONES } from '../src/model/backbones.ts';
 import { MultiHeadModel } from '../src/model/multi-head.ts';
 
@@ -31,7 +32,7 @@ try {
 }
 const seconds = Number(values.seconds);
 if (!Number.isFinite(seconds) || seconds <= 0) usage(`--seconds must be a positive number, got "${values.seconds}"`);
-let backends: readonly string[] = BACKENDS.filter((b) => b !== 'cpu');
+let backends: readonly BackendName[] = BACKENDS.filter((b) => b !== 'cpu');
 if (values.backend !== undefined) {
   try {
     backends = [parseBackendName(values.backend)];
@@ -66,14 +67,7 @@ const pad = (s: string, n: number) => s.padEnd(n);
 const line = (backend: string, what: string, k: number, ms: number, samples: number) =>
   console.log(`${pad(backend, 20)} ${pad(what, 34)} ${String(k).padStart(4)} kernels ${ms.toFixed(2).padStart(7)} ms ${String(Math.round((samples / ms) * 1000)).padStart(7)} samples/s`);
 
-for (const name of backends) {
-  let label: string;
-  try {
-    label = formatBackend(await selectBackend(name));
-  } catch (err) {
-    console.log(`${name}: not available (${(err as Error).message.split('\n')[0]})`);
-    continue;
-  }
+for await (const { label } of loadedBackends(backends)) {
   for (const backbone of BACKBONES) {
     const model = new MultiHeadModel({ backbone, auxHeads: profile.auxHeads, classes: C, inputShape: [28, 28, 1], seed: 1 });
     const optimizer = new FlatOptimizer(profile.optimizer, profile.learningRate, model.trainableVariables());

@@ -19,75 +19,73 @@ function activationGrad(dy: tf.Tensor, y: tf.Tensor, activation: Activation): tf
 }
 
 /**
- * y = act(x W + b) on rank-3 operands [1, rows, in] x [1, in, out] (the fused kernels take only batched
- * matmuls, and staying rank 3 saves a reshape on either side). With `dataInput` the input is data (the image batch): it is not an input of the
- * gradient, so its gradient, the largest matmul of the backward pass, is never computed.
+ * One weighted layer as a custom-gradient op: `forward` is its single kernel, `weightGrads` the kernel
+ * and bias gradients from the activation's gradient g, `inputGrad` the input's. With `dataInput` the
+ * input is data (the image batch): it is no input of the gradient, so `inputGrad`, the largest product
+ * of the backward pass, never runs. x is saved either way: a caller's reshape of its batch inside the
+ * gradient scope is disposed with the forward pass (tfjs-node frees it; cpu and wasm only share its
+ * data), before the backward runs.
  */
-export function dense(x: tf.Tensor3D, w: tf.Tensor3D, b: tf.Tensor1D, activation: Activation, dataInput = false): tf.Tensor3D {
-  const forward = (xx: tf.Tensor3D, ww: tf.Tensor3D, bb: tf.Tensor1D) =>
-    runKernel('_FusedMatMul', { a: xx, b: ww, bias: bb }, { transposeA: false, transposeB: false, activation }) as tf.Tensor3D;
+function weightedLayer<T extends tf.Tensor>(
+  x: T,
+  w: tf.Tensor,
+  b: tf.Tensor1D,
+  activation: Activation,
+  dataInput: boolean,
+  forward: (x: T, w: tf.Tensor, b: tf.Tensor1D) => T,
+  weightGrads: (x: T, g: tf.Tensor) => [tf.Tensor, tf.Tensor],
+  inputGrad: (g: tf.Tensor, w: tf.Tensor, x: T) => tf.Tensor,
+): T {
   if (dataInput) {
     const op = tf.customGrad((ww, bb, save) => {
-      const y = forward(x, ww as tf.Tensor3D, bb as tf.Tensor1D);
-      // x is saved too: a caller's reshape of its batch inside the gradient scope is disposed with the
-      // forward pass (tfjs-node frees it; cpu and wasm only share its data), before the backward runs.
+      const y = forward(x, ww as tf.Tensor, bb as tf.Tensor1D);
       (save as tf.GradSaveFunc)([x, y]);
-      return {
-        value: y,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const g = activationGrad(dy, saved[1], activation);
-          return [tf.matMul(saved[0] as tf.Tensor3D, g as tf.Tensor3D, true, false), tf.sum(g, [0, 1])];
-        },
-      };
+      return { value: y, gradFunc: (dy: tf.Tensor, [sx, sy]: tf.Tensor[]) => weightGrads(sx as T, activationGrad(dy, sy, activation)) };
     });
-    return op(w, b) as tf.Tensor3D;
+    return op(w, b) as T;
   }
   const op = tf.customGrad((xx, ww, bb, save) => {
-    const y = forward(xx as tf.Tensor3D, ww as tf.Tensor3D, bb as tf.Tensor1D);
+    const y = forward(xx as T, ww as tf.Tensor, bb as tf.Tensor1D);
     (save as tf.GradSaveFunc)([xx as tf.Tensor, ww as tf.Tensor, y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw, sy] = saved as tf.Tensor3D[];
-        const g = activationGrad(dy, sy, activation) as tf.Tensor3D;
-        return [tf.matMul(g, sw, false, true), tf.matMul(sx, g, true, false), tf.sum(g, [0, 1])];
+      gradFunc: (dy: tf.Tensor, [sx, sw, sy]: tf.Tensor[]) => {
+        const g = activationGrad(dy, sy, activation);
+        return [inputGrad(g, sw, sx as T), ...weightGrads(sx as T, g)];
       },
     };
   });
-  return op(x, w, b) as tf.Tensor3D;
+  return op(x, w, b) as T;
+}
+
+/**
+ * y = act(x W + b) on rank-3 operands [1, rows, in] x [1, in, out] (the fused kernels take only batched
+ * matmuls, and staying rank 3 saves a reshape on either side).
+ */
+export function dense(x: tf.Tensor3D, w: tf.Tensor3D, b: tf.Tensor1D, activation: Activation, dataInput = false): tf.Tensor3D {
+  return weightedLayer(
+    x,
+    w,
+    b,
+    activation,
+    dataInput,
+    (xx, ww, bb) => runKernel('_FusedMatMul', { a: xx, b: ww, bias: bb }, { transposeA: false, transposeB: false, activation }) as tf.Tensor3D,
+    (xx, g) => [tf.matMul(xx, g as tf.Tensor3D, true, false), tf.sum(g, [0, 1])],
+    (g, ww) => tf.matMul(g as tf.Tensor3D, ww as tf.Tensor3D, false, true),
+  );
 }
 
 /** y = relu(conv2d(x, W, stride 1, same padding) + b), NHWC; `dataInput` as for dense. */
 export function convRelu(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, dataInput = false): tf.Tensor4D {
   const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
-  const forward = (xx: tf.Tensor4D, ww: tf.Tensor4D, bb: tf.Tensor1D) => runKernel('FusedConv2D', { x: xx, filter: ww, bias: bb }, { ...attrs, activation: 'relu' }) as tf.Tensor4D;
-  const filterGrad = (xx: tf.Tensor4D, g: tf.Tensor) => runKernel('Conv2DBackpropFilter', { x: xx, dy: g }, { ...attrs, filterShape: w.shape });
-  if (dataInput) {
-    const op = tf.customGrad((ww, bb, save) => {
-      const y = forward(x, ww as tf.Tensor4D, bb as tf.Tensor1D);
-      (save as tf.GradSaveFunc)([x, y]); // x saved as in dense()
-      return {
-        value: y,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const g = activationGrad(dy, saved[1], 'relu');
-          return [filterGrad(saved[0] as tf.Tensor4D, g), tf.sum(g, [0, 1, 2])];
-        },
-      };
-    });
-    return op(w, b) as tf.Tensor4D;
-  }
-  const op = tf.customGrad((xx, ww, bb, save) => {
-    const y = forward(xx as tf.Tensor4D, ww as tf.Tensor4D, bb as tf.Tensor1D);
-    (save as tf.GradSaveFunc)([xx as tf.Tensor, ww as tf.Tensor, y]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sw, sy] = saved;
-        const g = activationGrad(dy, sy, 'relu');
-        const dx = runKernel('Conv2DBackpropInput', { dy: g, filter: sw }, { ...attrs, inputShape: sx.shape });
-        return [dx, filterGrad(sx as tf.Tensor4D, g), tf.sum(g, [0, 1, 2])];
-      },
-    };
-  });
-  return op(x, w, b) as tf.Tensor4D;
+  return weightedLayer(
+    x,
+    w,
+    b,
+    'relu',
+    dataInput,
+    (xx, ww, bb) => runKernel('FusedConv2D', { x: xx, filter: ww, bias: bb }, { ...attrs, activation: 'relu' }) as tf.Tensor4D,
+    (xx, g) => [runKernel('Conv2DBackpropFilter', { x: xx, dy: g }, { ...attrs, filterShape: w.shape }), tf.sum(g, [0, 1, 2])],
+    (g, ww, xx) => runKernel('Conv2DBackpropInput', { dy: g, filter: ww }, { ...attrs, inputShape: xx.shape }),
+  );
 }
