@@ -9,9 +9,10 @@ const ring = topologyFile('name: ring-6\nagents: 6\ngraph: ring\nadversaries: { 
 
 describe('a lying neighbour (end to end)', () => {
   it('is excluded by the honest agents that learn from it, who stay within reach of a clean run', async () => {
-    const over = { topology: ring, rounds: 4, steps: 30, private: 200, auxHeads: 0, evalSamples: 1000, fetchTimeout: 30 };
-    // the clean reference: the same topology and seed, without the liar
-    const clean = await simulate(tinyConfig({ ...over, topology: topologyFile('name: ring-6\nagents: 6\ngraph: ring\n') }), tempDir());
+    const over = { topology: ring, rounds: 4, steps: 30, private: 200, auxHeads: 0, evalSamples: 0, fetchTimeout: 30 };
+    // the reference: the same topology and seed with a2 silent (it teaches nobody), so that both runs
+    // average the same five honest agents, who lose a2 as a teacher either way
+    const clean = await simulate(tinyConfig({ ...over, topology: topologyFile('name: ring-6\nagents: 6\ngraph: ring\nadversaries: { a2: silent }\n') }), tempDir());
     const dir = tempDir();
     const lied = await simulate(tinyConfig(over), dir);
     expect(lied.adversaries).toEqual({ a2: 'shift' });
@@ -27,7 +28,7 @@ describe('a lying neighbour (end to end)', () => {
       expect(readFileSync(join(dir, 'agents', id, 'log'), 'utf8')).toMatch(/excluded a2 as a teacher: separation/);
     }
     // honest agents: mean over the honest five only, not poisoned (a loose bound: tiny models, loaded machine)
-    expect(lied.mean.sharedAccuracy[0]).toBeGreaterThan(clean.mean.sharedAccuracy[0] - 0.08);
+    expect(lied.mean.sharedAccuracy[0], `lied ${lied.mean.sharedAccuracy[0]} clean ${clean.mean.sharedAccuracy[0]}`).toBeGreaterThan(clean.mean.sharedAccuracy[0] - 0.08);
     expect(readFileSync(join(dir, 'report.html'), 'utf8')).toMatch(/Trust in neighbours[\s\S]*liar: shift/);
   }, 600_000);
 });
