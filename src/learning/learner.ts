@@ -109,6 +109,9 @@ export class Learner {
     const x = new Float32Array((P + U) * size);
     const labels = new Uint8Array(P);
     const stepTargets = headRows.map((h) => h && { targets: new Float32Array(U * c), mask: new Float32Array(U) });
+    if (distilling && targets.embedding && targets.embedding.length !== targets.chunkRows.length * embSize) {
+      throw new Error(`embedding targets are ${targets.embedding.length / targets.chunkRows.length} wide, this model's embedding ${embSize}`);
+    }
     const embTarget = distilling && targets.embedding ? new Float32Array(U * embSize) : undefined;
     const sum: LossTerms = { total: 0, ce: 0, embedding: 0, distill: new Array(this.heads).fill(0) };
     for (let s = 0; s < steps; s++) {

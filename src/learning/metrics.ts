@@ -40,14 +40,3 @@ export function privateAccuracy(acc: ClassAccuracy, privateHistogram: readonly n
   return weight === 0 ? 0 : sum / weight;
 }
 
-/** Row-wise argmax of a row-major `rows x cols` matrix. */
-export function argmaxRows(values: ArrayLike<number>, cols: number): Int32Array {
-  const rows = values.length / cols;
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < cols; c++) if (values[r * cols + c] > values[r * cols + best]) best = c;
-    out[r] = best;
-  }
-  return out;
-}

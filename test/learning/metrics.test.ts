@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, classAccuracy, privateAccuracy, sharedAccuracy } from '../../src/learning/metrics.ts';
+import { classAccuracy, privateAccuracy, sharedAccuracy } from '../../src/learning/metrics.ts';
 
 describe('accuracy maths', () => {
   // labels:    0 0 0 0 1 1 2 2 2 2
@@ -24,10 +24,6 @@ describe('accuracy maths', () => {
     expect(privateAccuracy(acc, [1, 0, 9])).toBeCloseTo(0.525, 10);
     // a uniform pi is the class-balanced accuracy
     expect(privateAccuracy(acc, [1, 1, 1])).toBeCloseTo((0.75 + 0.5 + 0.5) / 3, 10);
-  });
-
-  it('argmax per row', () => {
-    expect(Array.from(argmaxRows([0.1, 0.7, 0.2, 0.5, 0.2, 0.3], 3))).toEqual([1, 0]);
   });
 
   it('rejects mismatched lengths', () => {
