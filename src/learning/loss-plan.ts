@@ -5,7 +5,9 @@
 //
 // The terms are those of docs/DESIGN.md, "The method", exactly as the per-head formulation had them:
 //   CE on head 0 (and heads 1.. with auxLabels): mean over the private rows of -sum_c y log softmax(z)
-//   KL on head k with targets t and mask m: nu_k tau^2 / max(sum m, 1) * sum_rows m * sum_c t (log max(t, eps) - log softmax(z / tau))
+//   KL on head k with targets t and mask m: nu_k tau^2 / max(sum m, 1) * sum_rows m * sum_c t' (log max(t', eps) - log softmax(z / tau))
+//   where t' = t^(1/tau) renormalised: the teacher's row at the student's temperature, as in Hinton et
+//   al.'s distillation. (Tempering the student alone pushed it to be tau times sharper than its teacher.)
 // so row r of head h carries weight W[r,h] on target T[r,h,:], and the loss is
 //   sum_{r,h} W[r,h] sum_c T (log T - log softmax(z[r,h] / tau[r,h]))
 // whose gradient with respect to z[r,h] is (softmax(z / tau) * sum_c W T - W T) / tau.
@@ -83,13 +85,15 @@ export function lossPlan(p: LossPlanInput): LossPlan {
     for (let u = 0; u < U; u++) used += t.mask[u];
     const scale = (distillWeight[h] * tau * tau) / Math.max(used, 1);
     let entropy = 0;
+    const row = new Float64Array(C);
     for (let u = 0; u < U; u++) {
       const w = t.mask[u] * scale;
       if (w === 0) continue;
       const r = P + u;
+      temperRow(t.targets, u * C, C, tau, row);
       let sum = 0;
       for (let c = 0; c < C; c++) {
-        const v = t.targets[u * C + c];
+        const v = row[c];
         weightedTargets[(r * H + h) * C + c] = w * v;
         sum += w * v;
         if (v > 0) entropy += w * v * Math.log(Math.max(v, TARGET_EPS));
@@ -104,6 +108,13 @@ export function lossPlan(p: LossPlanInput): LossPlan {
     for (let h = 0; h < H; h++) if (distillWeight[h] !== 0) for (let r = P; r < rows; r++) inverseTemperature[r * H + h] = 1 / tau;
   }
   return { rows, heads: H, classes: C, weightedTargets, weightSums, inverseTemperature, entropyTerm, ceHeads, distillWeight };
+}
+
+/** Row `offset` of `targets` at temperature tau, t^(1/tau) renormalised, into `out`. Pure. */
+export function temperRow(targets: ArrayLike<number>, offset: number, classes: number, tau: number, out: Float64Array): void {
+  let z = 0;
+  for (let c = 0; c < classes; c++) z += out[c] = tau === 1 ? targets[offset + c] : Math.pow(Math.max(targets[offset + c], 0), 1 / tau);
+  for (let c = 0; c < classes; c++) out[c] = z > 0 ? out[c] / z : 0;
 }
 
 export interface HeadLosses {

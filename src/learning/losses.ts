@@ -7,13 +7,14 @@ import { tf } from '../model/backend.ts';
 const EPS = 1e-8;
 
 /**
- * D(student; target) = KL(target || softmax(student / tau)) * tau^2 per sample, averaged over the
+ * D(student; target) = KL(target_tau || softmax(student / tau)) * tau^2 per sample, where target_tau is
+ * the target at the same temperature (target^(1/tau), renormalised), averaged over the
  * samples where `mask` is 1 (0 when the mask is empty). Targets and mask are data tensors, not
  * variables, so no gradient reaches a peer's numbers.
  */
 export function temperedKl(studentLogits: tf.Tensor2D, targets: tf.Tensor2D, mask: tf.Tensor1D, tau: number): tf.Scalar {
   return tf.tidy(() => {
-    const t = targets;
+    const t = tau === 1 ? targets : tf.div(tf.pow(targets, 1 / tau), tf.sum(tf.pow(targets, 1 / tau), 1, true));
     const logP = tf.logSoftmax(tf.div(studentLogits, tau));
     const perSample = tf.sum(tf.mul(t, tf.sub(tf.log(tf.maximum(t, EPS)), logP)), 1);
     const used = tf.sum(mask);

@@ -24,6 +24,8 @@ export interface ChooseOptions {
   readonly gateAgainst?: Float32Array;
   /** Choose among (and learn) the candidates' prior-corrected predictions with this power (`priorCorrected`); 0 or absent: raw. */
   readonly priorCorrection?: number;
+  /** The smallest probability the exchange's encoding can carry (`priorCorrected`'s floor); 0 for f32. */
+  readonly probabilityFloor?: number;
 }
 
 /** Added to a candidate's apparent prior so that a class it never predicts is not divided by 0. */
@@ -31,20 +33,29 @@ export const PRIOR_FLOOR = 0.02;
 
 /**
  * A candidate's predictions divided by its apparent class prior, the mean of its predictions over the
- * chunk (plus PRIOR_FLOOR), raised to `power`, each row renormalised. A model trained on skewed labels
+ * chunk (plus PRIOR_FLOOR), raised to `power`, each row renormalised.
+ * - The mean counts one uniform row per class besides the chunk's rows, so that a chunk of one or a few
+ *   rows is not divided by itself: a single row [0.6, 0.4] would otherwise come out [0.408, 0.592].
+ *   On the default chunk of 500 rows these 10 rows move the prior by 2 %.
+ * - Probabilities below `floor` are raised to it first. A u8 row carries nothing below 1/510 (it rounds
+ *   to 0), so a confident row arrives one-hot and, with zeros that no divisor changes, could not be
+ *   discounted at all; the floor (u8: 1/1020, the middle of what rounds to 0) puts back a small mass.
+ * A model trained on skewed labels
  * is confident in its own frequent classes on inputs it has never seen the like of; this takes the skew
  * out of its confidence, so that confidences of teachers with different label mixtures can be compared.
  * Power 1 is Bayes' rule for a balanced prior; a larger power also discounts what a teacher says about
  * its own frequent classes, where it is most often wrong about samples of classes it barely knows.
  */
-export function priorCorrected(probs: Float32Array, samples: number, classes: number, power = 1): Float32Array {
-  const prior = new Float64Array(classes);
-  for (let s = 0; s < samples; s++) for (let c = 0; c < classes; c++) prior[c] += probs[s * classes + c] / samples;
-  const divisor = Array.from(prior, (p) => Math.pow(p + PRIOR_FLOOR, power));
+export function priorCorrected(probs: Float32Array, samples: number, classes: number, power = 1, floor = 0): Float32Array {
+  const at = (i: number) => Math.max(probs[i], floor);
+  // `classes` uniform pseudo-rows add 1 to every class's total.
+  const prior = new Float64Array(classes).fill(1);
+  for (let s = 0; s < samples; s++) for (let c = 0; c < classes; c++) prior[c] += at(s * classes + c);
+  const divisor = Array.from(prior, (p) => Math.pow(p / (samples + classes) + PRIOR_FLOOR, power));
   const out = new Float32Array(samples * classes);
   for (let s = 0; s < samples; s++) {
     let z = 0;
-    for (let c = 0; c < classes; c++) z += out[s * classes + c] = probs[s * classes + c] / divisor[c];
+    for (let c = 0; c < classes; c++) z += out[s * classes + c] = at(s * classes + c) / divisor[c];
     for (let c = 0; c < classes; c++) out[s * classes + c] /= z;
   }
   return out;
@@ -63,9 +74,10 @@ export function chooseTargets(opts: ChooseOptions): TargetChoice {
   // With the correction, the corrected rows are both what ranks the candidates and what the student
   // learns: a balanced posterior, which is what the shared (all-class) task asks of the heads.
   const power = opts.priorCorrection ?? 0;
-  const source = power > 0 ? candidates.map((c) => priorCorrected(c, n, k, power)) : candidates;
+  const floor = opts.probabilityFloor ?? 0;
+  const source = power > 0 ? candidates.map((c) => priorCorrected(c, n, k, power, floor)) : candidates;
   // The gate compares like with like.
-  const student = gateAgainst && power > 0 ? priorCorrected(gateAgainst, n, k, power) : gateAgainst;
+  const student = gateAgainst && power > 0 ? priorCorrected(gateAgainst, n, k, power, floor) : gateAgainst;
   const targets = new Float32Array(n * k);
   const mask = new Float32Array(n);
   let used = 0;
@@ -101,6 +113,8 @@ export interface HeadPolicy {
   readonly auxTeacher?: AuxTeacher;
   /** Choose teachers by their prior-corrected predictions with this power (`priorCorrected`); 0: raw. */
   readonly priorCorrection?: number;
+  /** See ChooseOptions. */
+  readonly probabilityFloor?: number;
 }
 
 export interface HeadTargets {
@@ -140,6 +154,7 @@ export function targetsForHeads(own: PredictionBatch, neighbours: readonly Predi
       rule: policy.rule,
       gateAgainst: gate ? headProbs(own, k) : undefined,
       priorCorrection: policy.priorCorrection,
+      probabilityFloor: policy.probabilityFloor,
     });
     out.push({ head: k, choice, teachers });
   }

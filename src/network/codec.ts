@@ -17,6 +17,13 @@ export function isEncoding(v: string): v is Encoding {
 
 const BYTES: Record<Encoding, number> = { f32: 4, f16: 2, u8: 1 };
 
+/**
+ * What a probability of 0 on the wire may have been: u8 rounds everything under 1/510 to 0, and the
+ * middle of that range stands in for it in the prior correction (src/learning/teachers.ts). f16 keeps
+ * probabilities down to 6e-8 and f32 further, so they need none.
+ */
+export const PROBABILITY_FLOOR: Record<Encoding, number> = { f32: 0, f16: 0, u8: 1 / 1020 };
+
 export type ResponseStatus = 'ok' | 'not-ready' | 'gone' | 'forbidden' | 'bad-request';
 
 export interface PredictionHeader {

@@ -175,6 +175,19 @@ describe('loss terms by hand', () => {
     expect(plan.weightedTargets[(1 * 2 + 1) * 2]).toBeCloseTo(2 * 4 * 0.5, 6);
   });
 
+  it('the teacher is tempered too: a student equal to its teacher at tau = 2 has no distillation loss', () => {
+    const t = Float32Array.of(0.8, 0.15, 0.05);
+    const z = Array.from(t, Math.log);
+    const plan = lossPlan({ heads: 1, classes: 3, labels: [], publicRows: 1, headTargets: [{ targets: t, mask: Float32Array.of(1) }], nu0: 1, nuAux: 0, temperature: 2, auxLabels: false });
+    const lse = Math.log(z.reduce((a, v) => a + Math.exp(v / 2), 0));
+    const nll = -z.reduce((a, v, c) => a + plan.weightedTargets[c] * (v / 2 - lse), 0);
+    expect(headLosses(plan, 0, [nll]).distill[0]).toBeCloseTo(0, 6);
+    // The tempered target is t^(1/2) renormalised, weighted by nu0 tau^2 = 4.
+    const root = Array.from(t, Math.sqrt);
+    const sum = root.reduce((a, b) => a + b, 0);
+    root.forEach((v, c) => expect(plan.weightedTargets[c]).toBeCloseTo((4 * v) / sum, 6));
+  });
+
   it('a masked row and a head without targets carry no weight; labels outside the classes are refused', () => {
     const plan = lossPlan({ heads: 2, classes: 2, labels: [0], publicRows: 2, headTargets: [undefined, { targets: Float32Array.of(1, 0, 0, 1), mask: Float32Array.of(0, 1) }], nu0: 1, nuAux: 1, temperature: 1, auxLabels: true });
     expect(plan.ceHeads).toEqual([true, true]);

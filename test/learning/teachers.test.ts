@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseTargets, priorCorrected, PRIOR_FLOOR, targetsForHeads } from '../../src/learning/teachers.ts';
+import { PROBABILITY_FLOOR } from '../../src/network/codec.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 
 const f32 = (rows: number[][]) => Float32Array.from(rows.flat());
@@ -31,13 +32,18 @@ describe('teacher rules', () => {
 
   describe('prior correction', () => {
     // A teacher trained on class 0 alone says "0" to everything; a balanced one is right, less loudly.
-    const skewed = f32([[0.9, 0.05, 0.05], [0.9, 0.05, 0.05], [0.9, 0.05, 0.05], [0.9, 0.05, 0.05]]);
-    const balanced = f32([[0.7, 0.2, 0.1], [0.1, 0.7, 0.2], [0.2, 0.1, 0.7], [0.6, 0.3, 0.1]]);
+    // A chunk of N = 40 rows: these four, ten times over (the prior's 3 uniform rows weigh 3 / 43).
+    const N = 40;
+    const tenTimes = (rows: number[][]) => f32(Array.from({ length: N }, (_, i) => rows[i % 4]));
+    const skewed = tenTimes([[0.9, 0.05, 0.05], [0.9, 0.05, 0.05], [0.9, 0.05, 0.05], [0.9, 0.05, 0.05]]);
+    const balanced = tenTimes([[0.7, 0.2, 0.1], [0.1, 0.7, 0.2], [0.2, 0.1, 0.7], [0.6, 0.3, 0.1]]);
     const argmax = (t: Float32Array, s: number) => [0, 1, 2].reduce((b, c) => (t[s * 3 + c] > t[s * 3 + b] ? c : b), 0);
 
-    it('divides each row by the mean prediction over the chunk (plus the floor) and renormalises', () => {
-      const out = priorCorrected(skewed, 4, 3);
-      const w = [0.9 / (0.9 + PRIOR_FLOOR), 0.05 / (0.05 + PRIOR_FLOOR), 0.05 / (0.05 + PRIOR_FLOOR)];
+    it('divides each row by the mean prediction over the chunk and one uniform row per class (plus the floor), and renormalises', () => {
+      const out = priorCorrected(skewed, N, 3);
+      // The prior: (N rows + 3 uniform rows) / (N + 3).
+      const m = [(N * 0.9 + 1) / (N + 3), (N * 0.05 + 1) / (N + 3), (N * 0.05 + 1) / (N + 3)];
+      const w = [0.9 / (m[0] + PRIOR_FLOOR), 0.05 / (m[1] + PRIOR_FLOOR), 0.05 / (m[2] + PRIOR_FLOOR)];
       const z = w[0] + w[1] + w[2];
       for (let s = 0; s < 4; s++) w.forEach((v, c) => expect(out[s * 3 + c]).toBeCloseTo(v / z, 6));
       // A teacher whose predictions average to the uniform prior is left as it is.
@@ -45,19 +51,40 @@ describe('teacher rules', () => {
       const same = priorCorrected(even, 3, 3);
       even.forEach((v, i) => expect(same[i]).toBeCloseTo(v, 6));
       // Power 2 divides by the square of the same divisor.
-      const squared = priorCorrected(skewed, 4, 3, 2);
-      const z2 = w[0] / (0.9 + PRIOR_FLOOR) + (2 * w[1]) / (0.05 + PRIOR_FLOOR);
-      expect(squared[0]).toBeCloseTo(w[0] / (0.9 + PRIOR_FLOOR) / z2, 6);
+      const squared = priorCorrected(skewed, N, 3, 2);
+      const z2 = w[0] / (m[0] + PRIOR_FLOOR) + (2 * w[1]) / (m[1] + PRIOR_FLOOR);
+      expect(squared[0]).toBeCloseTo(w[0] / (m[0] + PRIOR_FLOOR) / z2, 6);
       expect(squared[0]).toBeLessThan(out[0]);
     });
 
+    it('a one-row chunk keeps its argmax: [0.6, 0.4] is not turned into [0.408, 0.592]', () => {
+      const one = priorCorrected(f32([[0.6, 0.4]]), 1, 2, 2);
+      expect(one[0]).toBeGreaterThan(one[1]);
+      // Without the uniform rows the prior would be the row itself: 0.6 / 0.62^2 against 0.4 / 0.42^2.
+      const selfDivided = [0.6 / (0.6 + PRIOR_FLOOR) ** 2, 0.4 / (0.4 + PRIOR_FLOOR) ** 2];
+      expect(selfDivided[0] / (selfDivided[0] + selfDivided[1])).toBeCloseTo(0.408, 3);
+    });
+
+    it('a confident row sent as u8 (its small probabilities rounded to 0) is discounted as its f32 original is', () => {
+      // A head that says class 0 to every sample of a 100-row chunk; u8 carries nothing under 1/510.
+      const row = [0.9982, ...new Array(9).fill(0.0002)];
+      const asF32 = f32(new Array(100).fill(row));
+      const asU8 = f32(new Array(100).fill(row.map((p) => Math.round(p * 255) / 255)));
+      const max = (t: Float32Array) => Math.max(...t.subarray(0, 10));
+      expect(max(priorCorrected(asF32, 100, 10, 2))).toBeLessThan(0.5);
+      // Zeros cannot be divided into anything: the row stays one-hot and looks sure.
+      expect(max(priorCorrected(asU8, 100, 10, 2))).toBeGreaterThan(0.99);
+      expect(max(priorCorrected(asU8, 100, 10, 2, PROBABILITY_FLOOR.u8))).toBeLessThan(0.5);
+      expect(PROBABILITY_FLOOR.f32).toBe(0);
+    });
+
     it('a loud one-class teacher wins every sample on raw confidence and none after the correction', () => {
-      const raw = chooseTargets({ candidates: [skewed, balanced], samples: 4, classes: 3, rule: 'most-confident' });
+      const raw = chooseTargets({ candidates: [skewed, balanced], samples: N, classes: 3, rule: 'most-confident' });
       expect([0, 1, 2, 3].map((s) => argmax(raw.targets, s))).toEqual([0, 0, 0, 0]);
-      const fixed = chooseTargets({ candidates: [skewed, balanced], samples: 4, classes: 3, rule: 'most-confident', priorCorrection: 1 });
+      const fixed = chooseTargets({ candidates: [skewed, balanced], samples: N, classes: 3, rule: 'most-confident', priorCorrection: 1 });
       expect([0, 1, 2, 3].map((s) => argmax(fixed.targets, s))).toEqual([0, 1, 2, 0]);
       // The student learns the chosen teacher's corrected rows.
-      const corrected = priorCorrected(balanced, 4, 3);
+      const corrected = priorCorrected(balanced, N, 3);
       expect(Array.from(fixed.targets.subarray(3, 6))).toEqual(Array.from(corrected.subarray(3, 6)));
       for (let s = 0; s < 4; s++) expect(fixed.targets[s * 3] + fixed.targets[s * 3 + 1] + fixed.targets[s * 3 + 2]).toBeCloseTo(1, 6);
     });
@@ -65,14 +92,14 @@ describe('teacher rules', () => {
     it('the gate compares the target with the student\'s corrected head, not its raw one', () => {
       // The student is the loud one-class model: raw, it beats every balanced target (0.9 > 0.7) and
       // nothing would be learnt; corrected, it is unsure (about 0.41) and the targets get through.
-      const raw = chooseTargets({ candidates: [balanced], samples: 4, classes: 3, rule: 'most-confident', gateAgainst: skewed });
+      const raw = chooseTargets({ candidates: [balanced], samples: N, classes: 3, rule: 'most-confident', gateAgainst: skewed });
       expect(raw.used).toBe(0);
-      const fixed = chooseTargets({ candidates: [balanced], samples: 4, classes: 3, rule: 'most-confident', gateAgainst: skewed, priorCorrection: 1 });
-      expect(fixed.used).toBe(4);
+      const fixed = chooseTargets({ candidates: [balanced], samples: N, classes: 3, rule: 'most-confident', gateAgainst: skewed, priorCorrection: 1 });
+      expect(fixed.used).toBe(N);
     });
 
     it('targetsForHeads passes the policy on to every head', () => {
-      const batch = (agent: string, probs: Float32Array): PredictionBatch => ({ agent, round: 0, chunkHash: 'c', heads: 2, classes: 3, samples: 4, probs: Float32Array.from([...probs, ...probs]) });
+      const batch = (agent: string, probs: Float32Array): PredictionBatch => ({ agent, round: 0, chunkHash: 'c', heads: 2, classes: 3, samples: N, probs: Float32Array.from([...probs, ...probs]) });
       const policy = { rule: 'most-confident' as const, gateMain: false, gateAux: false, includeSelf: false };
       const own = batch('me', balanced);
       const heads = targetsForHeads(own, [batch('loud', skewed), batch('fair', balanced)], { ...policy, priorCorrection: 2 });

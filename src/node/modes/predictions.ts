@@ -6,7 +6,7 @@ import { mergeTargets, type ChunkTargets } from '../../learning/merge-targets.ts
 import { meanEmbedding, targetsForHeads } from '../../learning/teachers.ts';
 import type { PredictionBatch, Round } from '../../learning/types.ts';
 import { MAX_AUX_HEADS } from '../../model/multi-head.ts';
-import { payloadBytes, type Expectation } from '../../network/codec.ts';
+import { payloadBytes, PROBABILITY_FLOOR, type Expectation } from '../../network/codec.ts';
 import { fetchPredictions, servePredictions } from '../../network/exchange.ts';
 import { RoundStore } from '../../network/round-store.ts';
 import type { AgentId } from '../../topology/types.ts';
@@ -20,7 +20,7 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
   const store = new RoundStore<PredictionBatch>(keepRounds);
   const publisher = publisherFor(c, neighbours.self);
   const served = c.topology.adversaries?.[neighbours.self] === undefined ? store : new RoundStore<PredictionBatch>(keepRounds);
-  const trustKeeper = new TrustKeeper(c.defence, ctx.log, c.profiles[neighbours.self].profile.priorCorrection);
+  const trustKeeper = new TrustKeeper(c.defence, ctx.log, c.profiles[neighbours.self].profile.priorCorrection, PROBABILITY_FLOOR[c.encoding]);
   const chunk = (round: Round) => publicChunk(c.seed, round, c.chunkSize, c.publicSize);
   const embeddingSize = c.embeddings ? learner.model.embeddingSize : 0;
   // The largest reply an honest neighbour can send: every head it may have, f32, our embedding width.
@@ -94,7 +94,7 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
       for (const b of batches) used.add(b.agent);
       parts.push({
         rows: r === round ? rows : chunk(r),
-        heads: targetsForHeads(mine, batches, { rule: p.teacher, gateMain: p.gateMain, gateAux: p.gateAux, includeSelf: p.includeSelf, auxTeacher: p.auxTeacher, priorCorrection: p.priorCorrection }),
+        heads: targetsForHeads(mine, batches, { rule: p.teacher, gateMain: p.gateMain, gateAux: p.gateAux, includeSelf: p.includeSelf, auxTeacher: p.auxTeacher, priorCorrection: p.priorCorrection, probabilityFloor: PROBABILITY_FLOOR[c.encoding] }),
         embedding: c.embeddings ? meanEmbedding(mine, batches) : undefined,
       });
     }

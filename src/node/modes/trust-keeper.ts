@@ -20,11 +20,14 @@ export class TrustKeeper {
   private readonly log: AgentLog;
   /** The profile's priorCorrection: the teacher choice sees neighbours' predictions corrected by it. */
   private readonly priorCorrection: number;
+  /** The exchange encoding's floor, as the teacher choice applies it. */
+  private readonly probabilityFloor: number;
 
-  constructor(policy: TrustPolicy, log: AgentLog, priorCorrection = 0) {
+  constructor(policy: TrustPolicy, log: AgentLog, priorCorrection = 0, probabilityFloor = 0) {
     this.policy = policy;
     this.log = log;
     this.priorCorrection = priorCorrection;
+    this.probabilityFloor = probabilityFloor;
   }
 
   /**
@@ -38,7 +41,7 @@ export class TrustKeeper {
     for (const b of answers) {
       const own = ownFor(b.round);
       const head = headProbs(b, 0);
-      const asChosen = this.priorCorrection > 0 ? priorCorrected(head, b.samples, b.classes, this.priorCorrection) : undefined;
+      const asChosen = this.priorCorrection > 0 ? priorCorrected(head, b.samples, b.classes, this.priorCorrection, this.probabilityFloor) : undefined;
       scores.set(b.agent, own ? scoreNeighbour(head, headProbs(own, 0), own.samples, own.classes, p, asChosen) : undefined);
     }
     const j = judgeRound(this.states, scores, round, p);
