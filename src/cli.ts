@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { prepareExperimentData } from './data/experiment-data.ts';
 import { formatTable, percent } from './text/table.ts';
-import { addExperimentOptions, buildRunConfig, defaultRunDir, int, processCount, type ExperimentOptions } from './cluster/run-options.ts';
+import { addExperimentOptions, buildRunConfig, EXPERIMENT_DEFAULTS, defaultRunDir, int, processCount, type ExperimentOptions } from './cluster/run-options.ts';
 import { assignWorkers, launchCluster, type ProcessCount } from './cluster/launcher.ts';
 import { createProgress } from './cluster/progress.ts';
 import { buildRunReport } from './report/build.ts';
@@ -48,8 +48,9 @@ program
   .addOption(new Option('--agents <k>', 'number of agents').default(8).argParser(int('--agents', 1)))
   .addOption(new Option('--private <n>', 'private samples per agent').default(1000).argParser(int('--private', 1)))
   .addOption(new Option('--public <n>', 'public (unlabelled) samples').default(5000).argParser(int('--public', 0)))
+  .addOption(new Option('--val <n>', 'labelled train rows held out as the validation set').default(EXPERIMENT_DEFAULTS.val).argParser(int('--val', 0)))
   .addOption(new Option('--seed <s>', 'seed of splits and partition').default(1).argParser(int('--seed', 0)))
-  .action((opts: { dataset: string; partition: string; agents: number; private: number; public: number; seed: number }) => {
+  .action((opts: { dataset: string; partition: string; agents: number; private: number; public: number; val: number; seed: number }) => {
     const data = prepareExperimentData({
       dataset: opts.dataset,
       partition: opts.partition,
@@ -57,10 +58,11 @@ program
       privatePerAgent: opts.private,
       publicSize: opts.public,
       seed: opts.seed,
+      valSize: opts.val,
     });
     const { dataset, split, partition } = data;
     console.log(`dataset ${dataset.name}: train ${dataset.train.n}, test ${dataset.test.n}, ${dataset.classes} classes, input ${dataset.inputShape.join('x')}`);
-    console.log(`public set ${split.publicSet.n} (unlabelled), private pool ${split.privatePool.n}, partition ${opts.partition}, seed ${opts.seed}`);
+    console.log(`public set ${split.publicSet.n} (unlabelled), validation set ${split.valSet.n}, private pool ${split.privatePool.n}, partition ${opts.partition}, seed ${opts.seed}`);
     const header = ['agent', ...dataset.classNames.map((_, c) => String(c)), 'total'];
     const rows = partition.histograms.map((h, a) => [`a${a}`, ...h, h.reduce((x, y) => x + y, 0)]);
     console.log(formatTable(header, rows));

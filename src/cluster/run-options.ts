@@ -3,7 +3,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { basename, extname, join } from 'node:path';
 import { ENCODINGS, isEncoding, type Encoding } from '../network/codec.ts';
-import { CENTRAL_AGENT, MODES, type Mode, type RunConfig } from '../node/config.ts';
+import { BASELINE_MODELS, CENTRAL_AGENT, EVAL_SPLITS, MODES, type BaselineModel, type EvalSplit, type Mode, type RunConfig } from '../node/config.ts';
 import { loadProfile, profileSchema, type Profile } from '../learning/profile.ts';
 import { AUX_TEACHERS, TEACHER_RULES } from '../learning/teachers.ts';
 import { LR_SCHEDULES } from '../learning/schedule.ts';
@@ -29,6 +29,9 @@ export interface ExperimentOptions {
   chunk: number;
   evalEvery: number;
   evalSamples: number;
+  val: number;
+  evalSplit: string;
+  baselineModel: string;
   fetchTimeout: number;
   staleness: number;
   checkpointEvery: number;
@@ -98,6 +101,9 @@ export const EXPERIMENT_DEFAULTS = Object.freeze({
   chunk: 500,
   evalEvery: 1,
   evalSamples: 0,
+  val: 5000,
+  evalSplit: 'test',
+  baselineModel: 'same',
   fetchTimeout: 60,
   staleness: 1,
   checkpointEvery: 5,
@@ -126,7 +132,10 @@ export function addExperimentOptions(cmd: Command): Command {
     .addOption(new Option('--out <dir>', 'run directory (default runs/<time>-<topology>-<mode>)'))
     .addOption(new Option('--chunk <n>', 'public samples per round (the chunk predictions are exchanged on)').default(D.chunk).argParser(int('--chunk', 1)))
     .addOption(new Option('--eval-every <e>', 'evaluate every E rounds (and after the last)').default(D.evalEvery).argParser(int('--eval-every', 1)))
-    .addOption(new Option('--eval-samples <n>', 'test samples per evaluation (0: the whole test split)').default(D.evalSamples).argParser(int('--eval-samples', 0)))
+    .addOption(new Option('--eval-samples <n>', 'samples per evaluation, a class-stratified sample (0: the whole split)').default(D.evalSamples).argParser(int('--eval-samples', 0)))
+    .addOption(new Option('--val <n>', 'labelled train rows held out as the validation set (0: none)').default(D.val).argParser(int('--val', 0)))
+    .addOption(new Option('--eval-split <split>', 'report accuracy on the test split or the validation set (tune on val)').choices(EVAL_SPLITS as unknown as string[]).default(D.evalSplit))
+    .addOption(new Option('--baseline-model <model>', "baselines' model: the MHD profile's own (same heads and label losses) or one head").choices(BASELINE_MODELS as unknown as string[]).default(D.baselineModel))
     .addOption(new Option('--fetch-timeout <s>', "seconds to wait for a neighbour's round before skipping it").default(D.fetchTimeout).argParser(num('--fetch-timeout', 0.1)))
     .addOption(new Option('--staleness <k>', 'accept neighbour predictions up to k rounds old').default(D.staleness).argParser(int('--staleness', 0)))
     .addOption(new Option('--checkpoint-every <n>', 'checkpoint every N rounds (0: never)').default(D.checkpointEvery).argParser(int('--checkpoint-every', 0)))
@@ -223,9 +232,13 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
   for (const a of topology.agents) profiles[a] = resolve(topology.profiles[a] ?? o.nodes);
   if (mode === 'central') profiles[CENTRAL_AGENT] = resolve(o.nodes);
   if (mode !== 'mhd') {
-    // Baselines have one head and no distillation: the same backbone and steps, nothing else.
-    for (const p of Object.values(profiles)) p.profile = { ...p.profile, auxHeads: 0, nu0: 0, nuAux: 0, nuEmb: 0, auxLabels: false, priorCorrection: 0 };
+    // A fair baseline is the MHD run's own model (same heads, same label losses: auxLabels gives the
+    // backbone each head's label gradient) that just gets no targets. `single-head` is the older one:
+    // the same backbone and steps with the main head alone.
+    const baseline = o.baselineModel === 'single-head' ? { auxHeads: 0, auxLabels: false } : {};
+    for (const p of Object.values(profiles)) p.profile = { ...p.profile, ...baseline, nu0: 0, nuAux: 0, nuEmb: 0, priorCorrection: 0 };
   }
+  if (o.evalSplit === 'val' && o.val === 0) throw new Error('--eval-split val needs a validation set: --val must be above 0');
   if (mode === 'gossip') {
     const backbones = new Set(Object.values(profiles).map((p) => p.profile.backbone));
     if (backbones.size > 1) throw new Error(`gossip needs equal backbones, but the agents use ${[...backbones].join(', ')}`);
@@ -244,6 +257,9 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
     chunkSize: o.chunk,
     evalEvery: o.evalEvery,
     evalSamples: o.evalSamples,
+    valSize: o.val,
+    evalSplit: o.evalSplit as EvalSplit,
+    baselineModel: o.baselineModel as BaselineModel,
     encoding: o.encoding as Encoding,
     embeddings: o.embeddings,
     fetchTimeoutMs,

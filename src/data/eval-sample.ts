@@ -25,7 +25,8 @@ export function evaluationRows(labels: ArrayLike<number>, classes: number, n: nu
   return byClass.flatMap((rows, c) => shuffleInPlace(rows.slice(), rng).slice(0, take[c])).sort((a, b) => a - b);
 }
 
-/** How a run evaluates (`--eval-samples`, the run's seed), for its summary. */
-export function describeEvaluation(n: number, seed: number): string {
-  return n <= 0 ? 'the whole test split' : `a class-stratified sample of ${n} test rows, seed ${seed} (the whole split if it has no more)`;
+/** How a run evaluates (`--eval-split`, `--eval-samples`, the run's seed), for its summary. */
+export function describeEvaluation(n: number, seed: number, split: 'test' | 'val' = 'test'): string {
+  const name = split === 'val' ? 'validation set' : 'test split';
+  return n <= 0 ? `the whole ${name}` : `a class-stratified sample of ${n} rows of the ${name}, seed ${seed} (the whole ${name} if it has no more)`;
 }

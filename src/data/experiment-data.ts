@@ -12,6 +12,8 @@ export interface DataOptions {
   privatePerAgent: number;
   publicSize: number;
   seed: number;
+  /** Validation rows held out of the train split (default 0: none). */
+  valSize?: number;
 }
 
 export interface ExperimentData {
@@ -29,7 +31,7 @@ const prepared = new Map<string, ExperimentData>();
 
 /** Memoised per process: the agents of a simulation share one split instead of copying it each. */
 export function prepareExperimentData(opts: DataOptions): ExperimentData {
-  const key = JSON.stringify([opts.dataset, opts.partition, opts.agents, opts.privatePerAgent, opts.publicSize, opts.seed]);
+  const key = JSON.stringify([opts.dataset, opts.partition, opts.agents, opts.privatePerAgent, opts.publicSize, opts.seed, opts.valSize ?? 0]);
   let data = prepared.get(key);
   if (!data) {
     data = prepare(opts);
@@ -42,7 +44,7 @@ function prepare(opts: DataOptions): ExperimentData {
   const spec = parsePartitionSpec(opts.partition);
   const dataset = loadDataset(opts.dataset);
   const size = featureSize(dataset);
-  const split = splitTrain(dataset.train, size, opts.publicSize, opts.seed);
+  const split = splitTrain(dataset.train, size, opts.publicSize, opts.seed, opts.valSize ?? 0);
   const part = partition(spec, {
     labels: split.privatePool.labels,
     classes: dataset.classes,

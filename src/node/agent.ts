@@ -236,6 +236,7 @@ export class Agent {
       waitSeconds: ex.waitSeconds,
       evalSeconds: (t3 - t2) / 1000,
       loss,
+      learningRate: this.learner.learningRate,
       teachersUsed: ex.used,
       skipped: ex.skipped,
       rejected: ex.rejected,
@@ -264,7 +265,7 @@ export class Agent {
   }
 
   private async evaluate(): Promise<RoundRecord['eval']> {
-    const test = this.data.dataset.test;
+    const test = this.config.evalSplit === 'val' ? this.data.split.valSet : this.data.dataset.test;
     this.evalRows ??= evaluationRows(test.labels, this.data.dataset.classes, this.config.evalSamples, this.config.seed);
     const perHead = await this.learner.classAccuracies(test, this.evalRows);
     const ev: RoundRecord['eval'] = evaluation(perHead, this.histogram);

@@ -18,6 +18,11 @@ export type Mode = (typeof MODES)[number];
 /** The single learner of the central baseline. */
 export const CENTRAL_AGENT = 'central';
 
+export const EVAL_SPLITS = ['test', 'val'] as const;
+export type EvalSplit = (typeof EVAL_SPLITS)[number];
+export const BASELINE_MODELS = ['same', 'single-head'] as const;
+export type BaselineModel = (typeof BASELINE_MODELS)[number];
+
 export interface RunConfig {
   name: string;
   mode: Mode;
@@ -30,8 +35,14 @@ export interface RunConfig {
   /** Public samples per round's chunk. */
   chunkSize: number;
   evalEvery: number;
-  /** Test samples per evaluation; 0 = the whole test split. */
+  /** Samples per evaluation; 0 = the whole split. */
   evalSamples: number;
+  /** Labelled rows of the train split held out for validation (apart from the public set and the pool). */
+  valSize: number;
+  /** What accuracies are reported on: the test split (final figures) or the validation set (tuning). */
+  evalSplit: EvalSplit;
+  /** The baselines' model: `same` as the MHD run's (heads, label losses), or `single-head` (one head). */
+  baselineModel: BaselineModel;
   encoding: Encoding;
   /** Also exchange (and distil) embeddings. */
   embeddings: boolean;
@@ -64,6 +75,7 @@ export function runDataOptions(c: RunConfig): DataOptions {
     privatePerAgent: c.privatePerAgent,
     publicSize: c.publicSize,
     seed: c.seed,
+    valSize: c.valSize,
   };
 }
 
@@ -104,6 +116,10 @@ const runConfigSchema = z
     chunkSize: count.min(1),
     evalEvery: count.min(1),
     evalSamples: count,
+    // Configs written before these fields had no validation set, reported on test, and gave baselines one head.
+    valSize: count.default(0),
+    evalSplit: z.enum(EVAL_SPLITS).default('test'),
+    baselineModel: z.enum(BASELINE_MODELS).default('single-head'),
     encoding: z.enum(ENCODINGS),
     embeddings: z.boolean(),
     fetchTimeoutMs: count,

@@ -44,6 +44,8 @@ export interface RoundRecord {
   waitSeconds: number;
   evalSeconds: number;
   loss: LossTerms;
+  /** The rate this round trained at (the profile's schedule). */
+  learningRate: number;
   teachersUsed: AgentId[];
   skipped: Skip[];
   rejected: Skip[];

@@ -115,7 +115,7 @@ export function summarize(run: RunData): Summary {
     wallSeconds: run.launcher?.wallSeconds ?? (times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0),
     agents,
     failed: failedAgents({ agents }),
-    evaluation: describeEvaluation(c.evalSamples, c.seed),
+    evaluation: describeEvaluation(c.evalSamples, c.seed, c.evalSplit),
     defence: c.defence.enabled,
     adversaries: { ...(c.topology.adversaries ?? {}) },
     mean: { privateAccuracy: perHead('privateAccuracy', mean), sharedAccuracy: perHead('sharedAccuracy', mean) },
@@ -164,7 +164,8 @@ export function summaryTable(s: Summary): TableData {
 export function summaryTitle(s: Summary): string {
   const liars = Object.entries(s.adversaries).map(([a, b]) => `${a}=${b}`);
   const trust = `defence ${s.defence ? 'on' : 'off'}${liars.length ? `, liars ${liars.join(' ')} (mean and min over honest agents)` : ''}`;
-  return `${s.mode} on ${s.topology}, ${s.dataset} ${s.partition}, ${s.rounds} rounds, backend ${s.backend}, ${s.wallSeconds.toFixed(1)}s, ${trust}`;
+  const evaluated = s.evaluation === undefined || s.evaluation === 'the whole test split' ? '' : `, accuracy on ${s.evaluation.replace(/ \(the whole .*\)$/, '')}`;
+  return `${s.mode} on ${s.topology}, ${s.dataset} ${s.partition}, ${s.rounds} rounds, backend ${s.backend}, ${s.wallSeconds.toFixed(1)}s, ${trust}${evaluated}`;
 }
 
 export function formatSummary(s: Summary): string {

@@ -6,19 +6,27 @@ import { tinyConfig, tinyOptions } from '../helpers/config.ts';
 import { buildRunConfig } from '../../src/cluster/run-options.ts';
 
 describe('run configuration', () => {
-  it('resolves every agent\'s profile with the overrides; baselines get one head and no distillation', () => {
+  it('resolves every agent\'s profile with the overrides; baselines keep the model and lose the distillation', () => {
     const c = tinyConfig({ auxHeads: 2, nu0: 0 });
     expect(Object.keys(c.profiles)).toHaveLength(8);
     expect(c.profiles.a3.profile).toMatchObject({ auxHeads: 2, nu0: 0, backbone: 'mlp-small' });
-    const iso = tinyConfig({ mode: 'isolated' });
-    expect(iso.profiles.a0.profile).toMatchObject({ auxHeads: 0, nu0: 0, nuAux: 0 });
+    // The fair baseline is the MHD run's own model (heads and label losses) without targets...
+    const iso = tinyConfig({ mode: 'isolated', nodes: 'default', auxHeads: undefined });
+    expect(iso.profiles.a0.profile).toMatchObject({ auxHeads: 3, auxLabels: true, nu0: 0, nuAux: 0, nuEmb: 0, priorCorrection: 0 });
+    expect(iso.baselineModel).toBe('same');
+    // ... and the older one, one head and the main head's labels only, is still there by name.
+    const single = tinyConfig({ mode: 'isolated', nodes: 'default', auxHeads: undefined, baselineModel: 'single-head' });
+    expect(single.profiles.a0.profile).toMatchObject({ auxHeads: 0, auxLabels: false, nu0: 0, nuAux: 0 });
     const central = tinyConfig({ mode: 'central' });
-    expect(central.profiles.central.profile.auxHeads).toBe(0);
+    expect(central.profiles.central.profile.auxHeads).toBe(3);
+    // MHD runs keep their profile whatever the baseline model says.
+    expect(tinyConfig({ nodes: 'default', auxHeads: undefined, baselineModel: 'single-head' }).profiles.a1.profile).toMatchObject({ auxHeads: 3, nuAux: 1 });
     expect(tinyConfig({ lrSchedule: 'cosine', lr: 0.004 }).profiles.a5.profile).toMatchObject({ lrSchedule: 'cosine', learningRate: 0.004 });
   });
 
   it('names bad input', () => {
     expect(() => buildRunConfig(tinyOptions({ mode: 'telepathy' }))).toThrow(/unknown mode "telepathy"/);
+    expect(() => buildRunConfig(tinyOptions({ evalSplit: 'val', val: 0 }))).toThrow(/--eval-split val needs a validation set: --val must be above 0/);
     expect(() => buildRunConfig(tinyOptions({ chunk: 1000, public: 400 }))).toThrow(/--chunk 1000 is larger than the public set/);
     expect(() => buildRunConfig(tinyOptions({ topology: 'topologies/complete-8-mixed.yaml', mode: 'gossip' }))).toThrow(/gossip needs equal backbones/);
     expect(() => buildRunConfig(tinyOptions({ nodes: 'imaginary' }))).toThrow(/profile "imaginary" not found/);

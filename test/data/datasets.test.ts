@@ -95,3 +95,19 @@ describe('the central baseline\'s data', () => {
     expect(prepareExperimentData({ dataset: 'mnist', partition: 'skew:0.9:2', agents: 3, privatePerAgent: 50, publicSize: 200, seed: 4 })).toBe(data);
   });
 });
+
+describe('the validation set', () => {
+  it('is carved from the train split apart from the public set and the pool, seeded, labelled', () => {
+    const ds = loadDataset('mnist');
+    const without = splitTrain(ds.train, 784, 1000, 3);
+    const split = splitTrain(ds.train, 784, 1000, 3, 2000);
+    expect(split.valSet.n).toBe(2000);
+    expect(split.publicRows).toEqual(without.publicRows);
+    const all = [...split.publicRows, ...split.valRows, ...split.poolRows];
+    expect(new Set(all).size).toBe(ds.train.n);
+    expect(split.valRows.every((r, i) => split.valSet.labels[i] === ds.train.labels[r])).toBe(true);
+    expect(splitTrain(ds.train, 784, 1000, 3, 2000).valRows).toEqual(split.valRows);
+    expect(splitTrain(ds.train, 784, 1000, 4, 2000).valRows).not.toEqual(split.valRows);
+    expect(() => splitTrain(ds.train, 784, 30000, 1, 30000)).toThrow(/public set of 30000 and validation set of 30000 leave no private pool/);
+  });
+});

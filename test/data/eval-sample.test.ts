@@ -26,6 +26,7 @@ describe('evaluation rows', () => {
     expect(evaluationRows(labels, 3, 0, 1)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(evaluationRows(labels, 3, 50, 1)).toHaveLength(10);
     expect(describeEvaluation(0, 1)).toBe('the whole test split');
-    expect(describeEvaluation(500, 3)).toMatch(/class-stratified sample of 500 test rows, seed 3/);
+    expect(describeEvaluation(500, 3)).toMatch(/class-stratified sample of 500 rows of the test split, seed 3/);
+    expect(describeEvaluation(0, 3, 'val')).toBe('the whole validation set');
   });
 });

@@ -105,7 +105,8 @@ describe('agent runtime', () => {
     const summary = await simulate(config, dir);
     expect(summary.agents.map((a) => a.id)).toEqual(['a0', 'a1', 'a2']);
     expect(new Set(summary.agents.map((a) => a.sharedAccuracy[0])).size).toBe(1);
-    expect(summary.agents.every((a) => a.privateAccuracy.length === 1)).toBe(true);
+    // The fair baseline: the profile's own model, all 4 heads (tinyOptions has 3 auxiliary heads).
+    expect(summary.agents.every((a) => a.privateAccuracy.length === 4)).toBe(true);
     // the one learner's data is every agent's private set: its class histogram is their sum
     const start = JSON.parse(readFileSync(join(dir, 'agents', CENTRAL_AGENT, 'metrics.jsonl'), 'utf8').split('\n')[0]);
     const { partition } = loadRunData(config);
