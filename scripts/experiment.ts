@@ -3,6 +3,7 @@
 // Usage: npm run experiment -- baselines|topologies|heterogeneous|ablations|fashion|pareto|default|attacks
 //          [--rounds R] [--seed S] [--out DIR] [--only TEXT[|TEXT...]]... [--grid quick|full] [--simulate]
 //          [--nodes PROFILE]   (the runs' profile instead of the experiment's, nodes/chain.yaml unless said)
+//          [--select-seed S] [--report-seeds S,S]   (a tuning experiment, `default`: scripts/select-on-val.ts)
 // `attacks` runs in one process per run (simulate: every agent a libp2p node on loopback TCP), the others
 // as clusters; --simulate makes any experiment run that way. With --out of an earlier (interrupted)
 // experiment, runs that finished there are not run again.
@@ -18,6 +19,7 @@ import { buildRunReport } from '../src/report/build.ts';
 import { PROJECT_ROOT } from '../src/topology/load.ts';
 
 import { paretoRuns } from './pareto-grid.ts';
+import { chooseOnVal } from './select-on-val.ts';
 import { writeOutputs, type RunSpec, type RunRow } from './experiment-outputs.ts';
 
 // The project's defaults, with 20 rounds, a generous fetch timeout (every agent process shares 2 cores)
@@ -63,8 +65,18 @@ function attackRuns(): RunSpec[] {
   return runs;
 }
 
+/**
+ * A tuning experiment (scripts/select-on-val.ts): per scenario, every candidate and its fair isolated
+ * baseline on the validation set with the selection seed, then the chosen one and its baseline on the
+ * test split with each report seed.
+ */
+interface Tuning {
+  scenarios: { label: string; options: Partial<ExperimentOptions> }[];
+  candidates: { label: string; options: Partial<ExperimentOptions> }[];
+}
+
 // `nodes`: the experiment's profile where it is not BASE's (--nodes overrides both).
-const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: boolean; nodes?: string }> = {
+const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: boolean; nodes?: string; tuning?: Tuning }> = {
   attacks: {
     about:
       'Lying peers: MNIST skew:0.9:2, 300 private samples per agent, 1000 public, chunks of 200, 10 rounds, 2000 test samples; 1 liar (a3) on ring-8 and 2 (a3, a6) on complete-8, every behaviour, each teacher rule with the defence off and on, against a clean run and a run where the liars are absent (nothing at their address).',
@@ -120,14 +132,17 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: b
     runs: [],
   },
   default: {
-    about: "The acceptance check of the default profile (README, \"The default profile\"): nodes/default.yaml as shipped, against isolated training, on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, ring-8, 20 rounds. Run it with a seed other than the tuning seed 1: --seed 2.",
+    about:
+      'The default profile, chosen honestly (README, "The default profile"): the shipped candidates (default, chain-labels, consensus-head) each against its own fair isolated baseline (same model, no targets) on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, ring-8, 20 rounds, accuracy on the validation set with --select-seed (1); the rule picks one per data set; the chosen one and its baseline then run with each --report-seeds (2,3), accuracy on the test split.',
     nodes: 'default',
-    runs: [
-      { label: 'mnist isolated', options: { mode: 'isolated' } },
-      { label: 'mnist default', options: {} },
-      { label: 'fashion isolated', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3', mode: 'isolated' } },
-      { label: 'fashion default', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3' } },
-    ],
+    runs: [],
+    tuning: {
+      scenarios: [
+        { label: 'mnist', options: {} },
+        { label: 'fashion', options: { dataset: 'fashion-mnist', partition: 'dirichlet:0.3' } },
+      ],
+      candidates: ['default', 'chain-labels', 'consensus-head'].map((nodes) => ({ label: nodes, options: { nodes } })),
+    },
   },
   fashion: {
     about: 'Fashion-MNIST, dirichlet:0.3 on ring-8, 20 rounds: isolated vs MHD vs central.',
@@ -141,8 +156,29 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: b
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, only: { type: 'string', multiple: true }, grid: { type: 'string' }, simulate: { type: 'boolean' }, nodes: { type: 'string' } },
+  options: {
+    rounds: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    only: { type: 'string', multiple: true },
+    grid: { type: 'string' },
+    simulate: { type: 'boolean' },
+    nodes: { type: 'string' },
+    'select-seed': { type: 'string', default: '1' },
+    'report-seeds': { type: 'string', default: '2,3' },
+  },
 });
+/** A whole number >= 0 from the command line, or one line and exit 2. */
+function count(flag: string, raw: string): number {
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < 0 || raw.trim() === '') {
+    console.error(`experiment: ${flag} must be a whole number, got "${raw}"`);
+    process.exit(2);
+  }
+  return v;
+}
+const selectSeed = count('--select-seed', values['select-seed']!);
+const reportSeeds = values['report-seeds']!.split(',').map((s) => count('--report-seeds', s));
 const name = positionals[0];
 const experiment = EXPERIMENTS[name ?? ''];
 if (!experiment || (values.grid && !['quick', 'full'].includes(values.grid))) {
@@ -158,10 +194,9 @@ console.log(`experiment ${name}: ${experiment.about}\nbackend ${backend}; runs i
 
 const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : (100 * x).toFixed(1));
 const rows: RunRow[] = [];
-for (const spec of experiment.runs) {
-  // --only may be repeated: a run is kept when its label contains every one of them; within one, `|`
-  // separates alternatives (`--only ring-8 --only "absent|shift"`).
-  if (values.only && !values.only.every((o) => o.split('|').some((alt) => spec.label.includes(alt)))) continue;
+
+/** Runs (or reads, when an earlier invocation with the same --out finished it) one run; adds its row. */
+async function runOne(spec: RunSpec): Promise<RunRow> {
   const options: ExperimentOptions = {
     ...BASE,
     ...(experiment.nodes ? { nodes: experiment.nodes } : {}),
@@ -174,18 +209,51 @@ for (const spec of experiment.runs) {
   const config = buildRunConfig(options);
   const dir = join(outDir, spec.label.replace(/[^A-Za-z0-9.=-]+/g, '_'));
   const t0 = performance.now();
-  // A run that finished in an earlier invocation with the same --out is read, not run again.
   const done = existsSync(join(dir, 'launcher.json'));
   const inProcess = values.simulate || experiment.simulate;
   const failed = done ? [] : inProcess ? (await simulate(config, dir, { absent: spec.absent }), []) : Object.keys((await launchCluster(config, dir)).failed);
   const { summary } = buildRunReport(dir);
   const kbPerRound = summary.agents.reduce((a, s) => a + s.bytesReceived, 0) / summary.agents.length / summary.rounds / 1024;
-  rows.push({ spec, dir, summary, kbPerRound, config });
+  const row = { spec, dir, summary, kbPerRound, config };
+  rows.push(row);
   console.log(
     `${spec.label}: shared main ${pct(summary.mean.sharedAccuracy[0])} best ${pct(summary.best.sharedAccuracy)}, private main ${pct(summary.mean.privateAccuracy[0])}` +
       ` (${done ? 'done earlier' : `${((performance.now() - t0) / 1000).toFixed(0)}s`}${failed.length ? `, FAILED: ${failed.join(', ')}` : ''})`,
   );
+  return row;
+}
+
+// --only may be repeated: a run is kept when its label contains every one of them; within one, `|`
+// separates alternatives (`--only ring-8 --only "absent|shift"`).
+const wanted = (label: string) => !values.only || values.only.every((o) => o.split('|').some((alt) => label.includes(alt)));
+for (const spec of experiment.runs) if (wanted(spec.label)) await runOne(spec);
+
+const selections: string[] = [];
+if (experiment.tuning) {
+  if (values.seed) {
+    console.error('experiment: a tuning experiment takes --select-seed and --report-seeds, not --seed');
+    process.exit(2);
+  }
+  for (const sc of experiment.tuning.scenarios) {
+    if (!wanted(sc.label)) continue;
+    const scored = [];
+    for (const c of experiment.tuning.candidates) {
+      const on = { ...sc.options, ...c.options, evalSplit: 'val', seed: selectSeed };
+      const isolated = await runOne({ label: `${sc.label} val seed ${selectSeed} ${c.label} isolated`, options: { ...on, mode: 'isolated' } });
+      const run = await runOne({ label: `${sc.label} val seed ${selectSeed} ${c.label}`, options: on });
+      scored.push({ label: c.label, summary: run.summary, isolated: isolated.summary, options: c.options });
+    }
+    const { chosen, lines } = chooseOnVal(scored);
+    selections.push(`${sc.label}, chosen on the validation set (seed ${selectSeed}):`, ...lines);
+    console.log(selections.slice(-lines.length - 1).join('\n'));
+    const options = scored.find((c) => c.label === chosen.label)!.options;
+    for (const seed of reportSeeds) {
+      await runOne({ label: `${sc.label} test seed ${seed} ${chosen.label} isolated`, options: { ...sc.options, ...options, evalSplit: 'test', seed, mode: 'isolated' } });
+      await runOne({ label: `${sc.label} test seed ${seed} ${chosen.label}`, options: { ...sc.options, ...options, evalSplit: 'test', seed } });
+    }
+  }
 }
 const attacks = name === 'attacks' ? attacksTable(rows.map((r) => ({ label: r.spec.label, summary: r.summary, kbPerRound: r.kbPerRound, config: r.config, absent: r.spec.absent ?? [] })), backend) : undefined;
-const table = await writeOutputs(outDir, name!, experiment.about, backend, rows, attacks);
+const extra = [attacks, selections.length ? selections.join('\n') : undefined].filter((x) => x !== undefined).join('\n\n') || undefined;
+const table = await writeOutputs(outDir, name!, experiment.about, backend, rows, extra);
 console.log(`\n${table}\n\nwritten: ${join(outDir, 'results.md')}, ${join(outDir, 'compare.html')}`);
