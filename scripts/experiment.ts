@@ -234,22 +234,26 @@ if (experiment.tuning) {
     console.error('experiment: a tuning experiment takes --select-seed and --report-seeds, not --seed');
     process.exit(2);
   }
-  for (const sc of experiment.tuning.scenarios) {
-    if (!wanted(sc.label)) continue;
-    const scored = [];
-    for (const c of experiment.tuning.candidates) {
+  const scenarios = experiment.tuning.scenarios.filter((sc) => wanted(sc.label));
+  const candidates = [];
+  for (const c of experiment.tuning.candidates) {
+    const scores = [];
+    for (const sc of scenarios) {
       const on = { ...sc.options, ...c.options, evalSplit: 'val', seed: selectSeed };
       const isolated = await runOne({ label: `${sc.label} val seed ${selectSeed} ${c.label} isolated`, options: { ...on, mode: 'isolated' } });
       const run = await runOne({ label: `${sc.label} val seed ${selectSeed} ${c.label}`, options: on });
-      scored.push({ label: c.label, summary: run.summary, isolated: isolated.summary, options: c.options });
+      scores.push({ scenario: sc.label, summary: run.summary, isolated: isolated.summary });
     }
-    const { chosen, lines } = chooseOnVal(scored);
-    selections.push(`${sc.label}, chosen on the validation set (seed ${selectSeed}):`, ...lines);
-    console.log(selections.slice(-lines.length - 1).join('\n'));
-    const options = scored.find((c) => c.label === chosen.label)!.options;
+    candidates.push({ label: c.label, options: c.options, scores });
+  }
+  const { chosen, lines } = chooseOnVal(candidates);
+  selections.push(`Chosen on the validation set (seed ${selectSeed}), for ${scenarios.map((sc) => sc.label).join(' and ')}:`, ...lines);
+  console.log(selections.join('\n'));
+  for (const sc of scenarios) {
     for (const seed of reportSeeds) {
-      await runOne({ label: `${sc.label} test seed ${seed} ${chosen.label} isolated`, options: { ...sc.options, ...options, evalSplit: 'test', seed, mode: 'isolated' } });
-      await runOne({ label: `${sc.label} test seed ${seed} ${chosen.label}`, options: { ...sc.options, ...options, evalSplit: 'test', seed } });
+      const on = { ...sc.options, ...chosen.options, evalSplit: 'test', seed };
+      await runOne({ label: `${sc.label} test seed ${seed} ${chosen.label} isolated`, options: { ...on, mode: 'isolated' } });
+      await runOne({ label: `${sc.label} test seed ${seed} ${chosen.label}`, options: on });
     }
   }
 }

@@ -1,36 +1,41 @@
-// Choosing a setting honestly: every candidate and the fair isolated baseline run with the accuracy
-// measured on the validation set (--eval-split val), the rule picks one per scenario, and only the
-// chosen setting and the baseline are then run, on other seeds, with accuracy on the test split.
+// Choosing a setting honestly: every candidate and its fair isolated baseline (the same profile, no
+// targets) run in every scenario with the accuracy measured on the validation set (--eval-split val);
+// the rule picks one candidate for all scenarios; only it and its baseline then run, on other seeds,
+// with accuracy on the test split.
 // The rule (README, "The default profile"): among the candidates whose mean private accuracy (main
-// head) is at least their own fair isolated baseline's (the same profile, no targets) minus 0.5
-// points, the highest mean shared accuracy of the best head; when none is, the one whose private
-// accuracy falls least short of its baseline's.
+// head) is at least their baseline's minus 0.5 points in every scenario, the highest mean over the
+// scenarios of the mean shared accuracy of the best head; when none is, the one whose private accuracy
+// falls least short of its baseline's in its worst scenario.
 import type { Summary } from '../src/report/summary.ts';
 
 export const PRIVATE_TOLERANCE = 0.005;
 
-export interface Scored {
-  label: string;
+export interface ScenarioScore {
+  scenario: string;
   summary: Summary;
   /** The same profile in isolation, on the same split and seed. */
   isolated: Summary;
 }
 
-const privateMain = (s: Summary) => s.mean.privateAccuracy[0];
-const margin = (c: Scored) => privateMain(c.summary) - privateMain(c.isolated);
+export interface Candidate {
+  label: string;
+  scores: ScenarioScore[];
+}
 
-/** The chosen candidate and one line per candidate saying why (pure). */
-export function chooseOnVal(candidates: readonly Scored[]): { chosen: Scored; lines: string[] } {
-  if (candidates.length === 0) throw new Error('no candidates to choose from');
-  const eligible = candidates.filter((c) => margin(c) >= -PRIVATE_TOLERANCE);
-  const chosen =
-    eligible.length > 0
-      ? eligible.reduce((a, b) => (b.summary.best.sharedAccuracy > a.summary.best.sharedAccuracy ? b : a))
-      : candidates.reduce((a, b) => (margin(b) > margin(a) ? b : a));
+const privateMain = (s: Summary) => s.mean.privateAccuracy[0];
+const margin = (s: ScenarioScore) => privateMain(s.summary) - privateMain(s.isolated);
+const worstMargin = (c: Candidate) => Math.min(...c.scores.map(margin));
+const meanShared = (c: Candidate) => c.scores.reduce((a, s) => a + s.summary.best.sharedAccuracy, 0) / c.scores.length;
+
+/** The chosen candidate and one line per candidate and scenario saying why (pure). */
+export function chooseOnVal<C extends Candidate>(candidates: readonly C[]): { chosen: C; lines: string[] } {
+  if (candidates.length === 0 || candidates.some((c) => c.scores.length === 0)) throw new Error('no candidates (or scenarios) to choose from');
+  const eligible = candidates.filter((c) => worstMargin(c) >= -PRIVATE_TOLERANCE);
+  const chosen = eligible.length > 0 ? eligible.reduce((a, b) => (meanShared(b) > meanShared(a) ? b : a)) : candidates.reduce((a, b) => (worstMargin(b) > worstMargin(a) ? b : a));
   const pct = (x: number) => (100 * x).toFixed(2);
-  const lines = candidates.map((c) => {
-    const ok = margin(c) >= -PRIVATE_TOLERANCE;
-    return `${c === chosen ? '*' : ' '} ${c.label}: private ${pct(privateMain(c.summary))} against isolated ${pct(privateMain(c.isolated))} (${ok ? 'within' : 'below'} -0.5), shared best ${pct(c.summary.best.sharedAccuracy)}`;
-  });
+  const lines = candidates.flatMap((c) => [
+    `${c === chosen ? '*' : ' '} ${c.label}: mean shared best ${pct(meanShared(c))}, ${worstMargin(c) >= -PRIVATE_TOLERANCE ? 'private within' : 'private below'} isolated - 0.5 everywhere`,
+    ...c.scores.map((s) => `    ${s.scenario}: private ${pct(privateMain(s.summary))} against isolated ${pct(privateMain(s.isolated))}, shared best ${pct(s.summary.best.sharedAccuracy)}`),
+  ]);
   return { chosen, lines };
 }
