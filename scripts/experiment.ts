@@ -133,7 +133,7 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: b
   },
   default: {
     about:
-      'The default profile, chosen honestly (README, "The default profile"): the shipped candidates (default, chain-labels, consensus-head) each against its own fair isolated baseline (same model, no targets) on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, ring-8, 20 rounds, accuracy on the validation set with --select-seed (1); the rule picks one per data set; the chosen one and its baseline then run with each --report-seeds (2,3), accuracy on the test split.',
+      'The default profile, chosen honestly (README, "The default profile"): the shipped candidates (default, chain-labels, consensus-head) each against its own fair isolated baseline (same model, no targets) on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, ring-8, 20 rounds, accuracy on the validation set with --select-seed (1); the rule picks one for both data sets; it and its baseline then run with each --report-seeds (2,3), accuracy on the test split.',
     nodes: 'default',
     runs: [],
     tuning: {
