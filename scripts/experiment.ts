@@ -20,6 +20,7 @@ import { PROJECT_ROOT } from '../src/topology/load.ts';
 
 import { paretoRuns } from './pareto-grid.ts';
 import { chooseOnVal } from './select-on-val.ts';
+import { chooseDefault, RULE_SCENARIOS } from './pareto-report.ts';
 import { writeOutputs, type RunSpec, type RunRow } from './experiment-outputs.ts';
 
 // The project's defaults, with 20 rounds, a generous fetch timeout (every agent process shares 2 cores)
@@ -76,7 +77,16 @@ interface Tuning {
 }
 
 // `nodes`: the experiment's profile where it is not BASE's (--nodes overrides both).
-const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: boolean; nodes?: string; tuning?: Tuning }> = {
+interface Experiment {
+  about: string;
+  runs: RunSpec[];
+  simulate?: boolean;
+  nodes?: string;
+  tuning?: Tuning;
+  /** A grid run on the validation set: the setting its rule picks, to rerun (with its scenarios' isolated runs) on the test split. */
+  chooseOnRows?: (rows: RunRow[]) => { setting: string; groups: readonly string[] } | undefined;
+}
+const EXPERIMENTS: Record<string, Experiment> = {
   attacks: {
     about:
       'Lying peers: MNIST skew:0.9:2, 300 private samples per agent, 1000 public, chunks of 200, 10 rounds, 2000 test samples; 1 liar (a3) on ring-8 and 2 (a3, a6) on complete-8, every behaviour, each teacher rule with the defence off and on, against a clean run and a run where the liars are absent (nothing at their address).',
@@ -114,20 +124,29 @@ const EXPERIMENTS: Record<string, { about: string; runs: RunSpec[]; simulate?: b
     ],
   },
   ablations: {
-    about: 'MLP with 3 auxiliary heads, nu0 = 1, most-confident teacher, includeSelf, main-head gate, 50 steps per round, on ring-8, MNIST skew:0.9:2, 20 rounds, changing one choice at a time.',
-    runs: [
-      { label: 'reference (3 aux, nu0=1)', options: {} },
-      { label: 'teacher mean', options: { teacher: 'mean' } },
-      { label: 'teacher confidence-weighted', options: { teacher: 'confidence-weighted' } },
-      { label: 'includeSelf false', options: { includeSelf: false } },
-      { label: 'gateMain false', options: { gateMain: false } },
-      { label: 'nu0 0', options: { nu0: 0 } },
-      { label: 'nu0 0, includeSelf false', options: { nu0: 0, includeSelf: false } },
-      { label: 'steps 25', options: { steps: 25 } },
-      { label: 'steps 100', options: { steps: 100 } },
-    ].map((r) => ({ ...r, options: { auxHeads: 3, nu0: 1, teacher: 'most-confident', includeSelf: true, gateMain: true, steps: 50, ...r.options } })),
+    about:
+      'MLP with 3 auxiliary heads, nu0 = 1, most-confident teacher, includeSelf, main-head gate, 50 steps per round, on ring-8, MNIST skew:0.9:2, 20 rounds, changing one choice at a time; each against its own isolated baseline on the validation set, the best by the rule then on the test split.',
+    runs: [],
+    tuning: {
+      scenarios: [{ label: 'mnist', options: {} }],
+      candidates: [
+        { label: 'reference (3 aux, nu0=1)', options: {} },
+        { label: 'teacher mean', options: { teacher: 'mean' } },
+        { label: 'teacher confidence-weighted', options: { teacher: 'confidence-weighted' } },
+        { label: 'includeSelf false', options: { includeSelf: false } },
+        { label: 'gateMain false', options: { gateMain: false } },
+        { label: 'nu0 0', options: { nu0: 0 } },
+        { label: 'nu0 0, includeSelf false', options: { nu0: 0, includeSelf: false } },
+        { label: 'steps 25', options: { steps: 25 } },
+        { label: 'steps 100', options: { steps: 100 } },
+      ].map((r) => ({ ...r, options: { auxHeads: 3, nu0: 1, teacher: 'most-confident', includeSelf: true, gateMain: true, steps: 50, ...r.options } })),
+    },
   },
   pareto: {
+    chooseOnRows: (rows) => {
+      const chosen = chooseDefault(rows).chosen;
+      return chosen === undefined ? undefined : { setting: chosen, groups: RULE_SCENARIOS };
+    },
     about: 'The Pareto front of private against shared accuracy (README, "The default profile"): nu0, auxiliary heads, includeSelf, temperature and chunk size, on MNIST skew:0.9:2 and Fashion-MNIST dirichlet:0.3, on ring-8 and ring-32, against isolated training. --grid quick (default): nu0 x aux heads, then one factor at a time around nu0 = 0.3 and around nu0 = 0, each with 3 auxiliary heads, on ring-8; isolated and 2 settings on MNIST ring-32; --grid full: all 144 settings on all four.',
     runs: [],
   },
@@ -201,10 +220,10 @@ async function runOne(spec: RunSpec): Promise<RunRow> {
     ...BASE,
     ...(experiment.nodes ? { nodes: experiment.nodes } : {}),
     ...(values.nodes ? { nodes: values.nodes } : {}),
-    // A run that names its profile (the pareto grid's shipped default) keeps it.
+    ...(values.seed ? { seed: Number(values.seed) } : {}),
+    // A run that names its profile (the pareto grid's shipped default) or its seed (a rerun on the test split) keeps it.
     ...spec.options,
     ...(values.rounds ? { rounds: Number(values.rounds) } : {}),
-    ...(values.seed ? { seed: Number(values.seed) } : {}),
   };
   const config = buildRunConfig(options);
   const dir = join(outDir, spec.label.replace(/[^A-Za-z0-9.=-]+/g, '_'));
@@ -229,6 +248,17 @@ const wanted = (label: string) => !values.only || values.only.every((o) => o.spl
 for (const spec of experiment.runs) if (wanted(spec.label)) await runOne(spec);
 
 const selections: string[] = [];
+const picked = experiment.chooseOnRows?.(rows);
+if (picked) {
+  selections.push(`Chosen on the validation set: ${picked.setting}; on the test split with seeds ${reportSeeds.join(', ')}:`);
+  for (const g of picked.groups) {
+    for (const setting of ['isolated', picked.setting]) {
+      const row = rows.find((r) => r.spec.group === g && r.spec.setting === setting);
+      if (!row) continue;
+      for (const seed of reportSeeds) await runOne({ label: `${g} test seed ${seed} ${setting}`, options: { ...row.spec.options, evalSplit: 'test', seed } });
+    }
+  }
+}
 if (experiment.tuning) {
   if (values.seed) {
     console.error('experiment: a tuning experiment takes --select-seed and --report-seeds, not --seed');
