@@ -8,6 +8,11 @@ import { inNeighbours, outNeighbours, type AgentId, type Topology } from '../top
 import type { Skip } from './records.ts';
 import type { AgentLog } from './run-log.ts';
 
+
+/** Pause between tries of a neighbour whose host has no route. */
+const RETRY_MS = 500;
+/** The network errors of a broken path (a partition), not of a peer that is down or refuses. */
+const NO_ROUTE = /EHOSTUNREACH|ENETUNREACH/;
 export interface FetchedFromAll<T> {
   /** Answers in the topology's order of in-neighbours. */
   ok: { agent: AgentId; value: T }[];
@@ -121,8 +126,28 @@ export class Neighbours {
     return this.peers[agent];
   }
 
+  /**
+   * One neighbour's fetch, tried again while there is no route to its host and the wait budget
+   * (locateWaitMs from the start of the round's fetch) lasts: a neighbour behind a partition is waited
+   * for as a late one is, instead of being skipped at once by an agent that then races through its
+   * rounds alone. Anything else is final at once: a refused connection (nothing listens: the process is
+   * down), a reset or refused stream (a neighbour that will not serve), a bad answer, a neighbour known
+   * to be gone. Those would otherwise cost every honest agent the whole budget every round.
+   */
+  private async fetchRetrying<T>(fetch: (peer: Peer) => Promise<FetchOutcome<T>>, peer: Peer, end: number): Promise<FetchOutcome<T>> {
+    for (;;) {
+      try {
+        return await fetch(peer);
+      } catch (err) {
+        if (!NO_ROUTE.test((err as Error).message ?? '') || this.gone.has(peer.agent) || Date.now() + RETRY_MS >= end) throw err;
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
+  }
+
   /** Asks every in-neighbour at once; sorts answers, refusals and network failures apart. */
   async fetchAll<T>(fetch: (peer: Peer) => Promise<FetchOutcome<T>>): Promise<FetchedFromAll<T>> {
+    const end = Date.now() + this.locateWaitMs;
     let waitedMs = 0;
     const out: FetchedFromAll<T> = { ok: [], skipped: [], rejected: [], received: {}, waitSeconds: 0 };
     await Promise.all(
@@ -133,7 +158,7 @@ export class Neighbours {
           return;
         }
         try {
-          const got = await fetch(peer);
+          const got = await this.fetchRetrying(fetch, peer, end);
           out.received[agent] = got.bytesReceived;
           waitedMs = Math.max(waitedMs, got.waitedMs);
           this.countSent(agent, got.bytesSent);

@@ -187,4 +187,32 @@ describe('Neighbours.fetchAll', () => {
     const again = await a.fetchAll<string>(async (p) => outcome({ ok: true, value: p.addrs.join() }));
     expect(again.ok[0].value).toBe('/memory/found-b');
   });
+
+  it('a neighbour behind a partition (no route) is tried again within the wait budget; a refusal is final', async () => {
+    const a = new Neighbours(ring, 'a', new AgentLog(logFile(), 'a'), 3000);
+    a.setPeers({ b: peer('b', ['/memory/b']), e: peer('e', ['/memory/e']), f: peer('f', ['/memory/f']) });
+    let tries = 0;
+    let refused = 0;
+    const started = Date.now();
+    const res = await a.fetchAll<string>(async (p) => {
+      if (p.agent === 'b' && ++tries < 3) throw new Error('connect EHOSTUNREACH 10.0.0.2:4001');
+      if (p.agent === 'e' && ++refused) throw new Error('connect ECONNREFUSED 127.0.0.1:4001');
+      if (p.agent === 'f') throw new WireError('malformed', 'not a header');
+      return outcome({ ok: true, value: 'late but here' });
+    });
+    expect(tries).toBe(3);
+    expect(res.ok).toEqual([{ agent: 'b', value: 'late but here' }]);
+    expect(res.rejected.map((r) => r.agent)).toEqual(['f']);
+    // Nothing listening: the process is down, and waiting for it would cost every round the budget.
+    expect(refused).toBe(1);
+    expect(res.skipped).toContainEqual({ agent: 'e', reason: 'unreachable: connect ECONNREFUSED 127.0.0.1:4001' });
+    expect(Date.now() - started).toBeLessThan(2500);
+    // Without a budget the first failure is the answer.
+    const now = new Neighbours(ring, 'a', new AgentLog(logFile(), 'a'));
+    now.setPeers({ b: peer('b', ['/memory/b']) });
+    const gone = await now.fetchAll<string>(async () => {
+      throw new Error('connect EHOSTUNREACH');
+    });
+    expect(gone.skipped).toContainEqual({ agent: 'b', reason: 'unreachable: connect EHOSTUNREACH' });
+  });
 });
