@@ -66,8 +66,7 @@ export class Agent {
   private readonly learner: Learner;
   private readonly data: ExperimentData;
   private readonly histogram: number[];
-  /** The test rows every evaluation uses (the same for every agent of the run). */
-  private evalRows?: number[];
+  private evalRows?: number[]; // the rows every evaluation uses, the same for every agent of the run
   private readonly backend: string;
   private readonly log: AgentLog;
   private readonly metrics: JsonLines;
