@@ -4,9 +4,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { basename, extname, join } from 'node:path';
 import { ENCODINGS, isEncoding, type Encoding } from '../network/codec.ts';
 import { BASELINE_MODELS, CENTRAL_AGENT, EVAL_SPLITS, MODES, type BaselineModel, type EvalSplit, type Mode, type RunConfig } from '../node/config.ts';
-import { loadProfile, profileSchema, type Profile } from '../learning/profile.ts';
-import { AUX_TEACHERS, TEACHER_RULES } from '../learning/teachers.ts';
-import { LR_SCHEDULES } from '../learning/schedule.ts';
+import { loadProfile, PROFILE_KNOBS, profileSchema, type Profile, type ProfileOverrides } from '../learning/profile.ts';
+import { baselineValues, knobOverrides, parseBoolean, type Knob } from '../learning/profile-knobs.ts';
 import { loadTopology, PROJECT_ROOT } from '../topology/load.ts';
 import { DEFAULT_TRUST } from '../learning/trust.ts';
 import { BEHAVIOUR_HELP, parseAdversaryOption } from '../topology/adversaries.ts';
@@ -14,7 +13,8 @@ import type { Topology } from '../topology/types.ts';
 import { assertDatasetName } from '../data/datasets.ts';
 import { parsePartitionSpec } from '../data/partition.ts';
 
-export interface ExperimentOptions {
+/** The experiment's options; the profile overrides (`steps`, `lr`, `nu0`, ...) come from the profile's knobs. */
+export interface ExperimentOptions extends ProfileOverrides {
   topology: string;
   nodes: string;
   dataset: string;
@@ -37,22 +37,6 @@ export interface ExperimentOptions {
   checkpointEvery: number;
   embeddings: boolean;
   backend?: string;
-  // profile overrides
-  auxHeads?: number;
-  nu0?: number;
-  nuAux?: number;
-  nuEmb?: number;
-  steps?: number;
-  lr?: number;
-  lrSchedule?: string;
-  temperature?: number;
-  teacher?: string;
-  includeSelf?: boolean;
-  gateMain?: boolean;
-  auxTeacher?: string;
-  gateAux?: boolean;
-  auxLabels?: boolean;
-  priorCorrection?: number;
   /** `AGENT=BEHAVIOUR`, added to (and overriding) the topology file's adversaries. */
   adversary?: string[];
   /** The defence against lying neighbours (default on). */
@@ -77,11 +61,24 @@ const num = (name: string, min: number) => (raw: string) => {
   if (!Number.isFinite(v) || v < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}, got "${raw}"`);
   return v;
 };
-const bool = (name: string) => (raw: string) => {
-  if (raw === 'true' || raw === 'on' || raw === '1') return true;
-  if (raw === 'false' || raw === 'off' || raw === '0') return false;
-  throw new InvalidArgumentError(`${name} must be true or false, got "${raw}"`);
-};
+/** A parser whose errors are commander's: an invalid argument, reported with the option's name. */
+const commanderParser =
+  <T>(parse: (raw: string) => T) =>
+  (raw: string): T => {
+    try {
+      return parse(raw);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+const bool = (name: string) => commanderParser((raw) => parseBoolean(name, raw));
+const PLACEHOLDER: Record<Knob['kind'], string> = { int: '<n>', number: '<x>', boolean: '<bool>', enum: '<name>' };
+
+/** A profile knob's override flag, read off the schema: no default, so the profile's value stands. */
+function knobOption(k: Knob): Option {
+  const option = new Option(`${k.flag} ${PLACEHOLDER[k.kind]}`, `override: ${k.help}`);
+  return k.choices ? option.choices(k.choices) : option.argParser(commanderParser(k.parse));
+}
 
 /**
  * The experiment defaults: what `npm start` runs, and the base that the scripts and the tests override.
@@ -118,7 +115,7 @@ export function experimentOptions(over: Partial<ExperimentOptions> = {}): Experi
 
 export function addExperimentOptions(cmd: Command): Command {
   const D = EXPERIMENT_DEFAULTS;
-  return cmd
+  cmd
     .addOption(new Option('--topology <file>', 'topology file (YAML or JSON)').default(D.topology))
     .addOption(new Option('--nodes <profile>', 'agent profile (nodes/<profile>.yaml or a path) for agents the topology does not give one').default(D.nodes))
     .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist or idx:DIR').default(D.dataset))
@@ -140,22 +137,9 @@ export function addExperimentOptions(cmd: Command): Command {
     .addOption(new Option('--staleness <k>', 'accept neighbour predictions up to k rounds old').default(D.staleness).argParser(int('--staleness', 0)))
     .addOption(new Option('--checkpoint-every <n>', 'checkpoint every N rounds (0: never)').default(D.checkpointEvery).argParser(int('--checkpoint-every', 0)))
     .addOption(new Option('--embeddings', 'also exchange embeddings (distilled with the profile weight nuEmb)').default(D.embeddings))
-    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend: native (or node: tfjs-node) | wasm | cpu (or MHD_BACKEND)'))
-    .addOption(new Option('--aux-heads <m>', 'override: auxiliary heads').argParser(int('--aux-heads', 0)))
-    .addOption(new Option('--nu0 <x>', "override: weight of the main head's distillation").argParser(num('--nu0', 0)))
-    .addOption(new Option('--nu-aux <x>', "override: weight of the auxiliary heads' distillation").argParser(num('--nu-aux', 0)))
-    .addOption(new Option('--nu-emb <x>', 'override: weight of embedding distillation').argParser(num('--nu-emb', 0)))
-    .addOption(new Option('--steps <n>', 'override: training steps per round').argParser(int('--steps', 1)))
-    .addOption(new Option('--lr <x>', 'override: learning rate').argParser(num('--lr', 0)))
-    .addOption(new Option('--lr-schedule <s>', 'override: learning-rate schedule over the rounds').choices(LR_SCHEDULES as unknown as string[]))
-    .addOption(new Option('--temperature <t>', 'override: distillation temperature').argParser(num('--temperature', 0)))
-    .addOption(new Option('--teacher <rule>', 'override: teacher rule').choices(TEACHER_RULES as unknown as string[]))
-    .addOption(new Option('--include-self <bool>', "override: own head k-1 as a teacher candidate for head k").argParser(bool('--include-self')))
-    .addOption(new Option('--gate-main <bool>', 'override: confidence gate on the main head').argParser(bool('--gate-main')))
-    .addOption(new Option('--gate-aux <bool>', 'override: confidence gate on the auxiliary heads').argParser(bool('--gate-aux')))
-    .addOption(new Option('--aux-teacher <head>', "override: auxiliary head k learns from the neighbours' head k-1 (previous) or head k (same)").choices(AUX_TEACHERS as unknown as string[]))
-    .addOption(new Option('--aux-labels <bool>', 'override: auxiliary heads also learn the private labels').argParser(bool('--aux-labels')))
-    .addOption(new Option('--prior-correction <power>', "override: divide each teacher candidate's predictions by its apparent class prior to this power (0: off)").argParser(num('--prior-correction', 0)))
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend: native (or node: tfjs-node) | wasm | cpu (or MHD_BACKEND)'));
+  for (const k of PROFILE_KNOBS) cmd.addOption(knobOption(k));
+  return cmd
     .addOption(new Option('--adversary <agent=behaviour>', `experiments: make an agent lie (${BEHAVIOUR_HELP}); repeatable`).argParser(adversaryOption))
     .addOption(new Option('--defence <on|off>', 'the defence against lying neighbours (trust scores, exclusion)').default(D.defence).argParser(bool('--defence')));
 }
@@ -180,26 +164,6 @@ function withAdversaries(topology: Topology, options: readonly string[] = []): T
   return Object.keys(adversaries).length ? { ...topology, adversaries } : topology;
 }
 
-function overrides(o: ExperimentOptions): Partial<Profile> {
-  const out: Partial<Profile> = {};
-  if (o.auxHeads !== undefined) out.auxHeads = o.auxHeads;
-  if (o.nu0 !== undefined) out.nu0 = o.nu0;
-  if (o.nuAux !== undefined) out.nuAux = o.nuAux;
-  if (o.nuEmb !== undefined) out.nuEmb = o.nuEmb;
-  if (o.steps !== undefined) out.stepsPerRound = o.steps;
-  if (o.lr !== undefined) out.learningRate = o.lr;
-  if (o.lrSchedule !== undefined) out.lrSchedule = o.lrSchedule as Profile['lrSchedule'];
-  if (o.temperature !== undefined) out.temperature = o.temperature;
-  if (o.teacher !== undefined) out.teacher = o.teacher as Profile['teacher'];
-  if (o.includeSelf !== undefined) out.includeSelf = o.includeSelf;
-  if (o.gateMain !== undefined) out.gateMain = o.gateMain;
-  if (o.gateAux !== undefined) out.gateAux = o.gateAux;
-  if (o.auxTeacher !== undefined) out.auxTeacher = o.auxTeacher as Profile['auxTeacher'];
-  if (o.auxLabels !== undefined) out.auxLabels = o.auxLabels;
-  if (o.priorCorrection !== undefined) out.priorCorrection = o.priorCorrection;
-  return out;
-}
-
 function stamp(d = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
@@ -217,7 +181,7 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
   parsePartitionSpec(o.partition);
   if (!(MODES as readonly string[]).includes(o.mode)) throw new Error(`unknown mode "${o.mode}": expected ${MODES.join(', ')}`);
   if (!isEncoding(o.encoding)) throw new Error(`unknown encoding "${o.encoding}": expected ${ENCODINGS.join(', ')}`);
-  const extra = overrides(o);
+  const extra = knobOverrides(PROFILE_KNOBS, o);
   const resolve = (name: string) => {
     const parsed = profileSchema.safeParse({ ...loadProfile(name), ...extra });
     if (!parsed.success) {
@@ -234,9 +198,10 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
   if (mode !== 'mhd') {
     // A fair baseline is the MHD run's own model (same heads, same label losses: auxLabels gives the
     // backbone each head's label gradient) that just gets no targets. `single-head` is the older one:
-    // the same backbone and steps with the main head alone.
-    const baseline = o.baselineModel === 'single-head' ? { auxHeads: 0, auxLabels: false } : {};
-    for (const p of Object.values(profiles)) p.profile = { ...p.profile, ...baseline, nu0: 0, nuAux: 0, nuEmb: 0, priorCorrection: 0 };
+    // the same backbone and steps with the main head alone. The values are the knobs' `baseline` and
+    // `singleHead` (src/learning/profile.ts).
+    const baseline = baselineValues(PROFILE_KNOBS, o.baselineModel === 'single-head') as Partial<Profile>;
+    for (const p of Object.values(profiles)) p.profile = { ...p.profile, ...baseline };
   }
   if (o.evalSplit === 'val' && o.val === 0) throw new Error('--eval-split val needs a validation set: --val must be above 0');
   if (mode === 'gossip') {

@@ -9,48 +9,51 @@ import { LR_SCHEDULES } from './schedule.ts';
 import { AUX_TEACHERS, TEACHER_RULES } from './teachers.ts';
 import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
 import { DEFAULT_PROFILES_DIR } from '../topology/load.ts';
+import { knob, knobsOf, type KnobOptions } from './profile-knobs.ts';
 
+/**
+ * An agent's profile. A field wrapped in `knob()` is also a command-line override: its flag, help,
+ * parser and bounds, the value the baselines give it, and the `ExperimentOptions` attribute all come
+ * from here (src/learning/profile-knobs.ts). The others (backbone, optimizer, batch sizes) are the
+ * agent's model recipe, set per profile only: a run-wide flag would flatten a mixed topology's agents.
+ */
 export const profileSchema = z
   .object({
-    backbone: z.enum(BACKBONES),
-    auxHeads: z.number().int().min(0).max(MAX_AUX_HEADS),
-    optimizer: z.enum(['adam', 'sgd']).default('adam'),
-    learningRate: z.number().positive().max(10),
-    /** `cosine`: the rate anneals over the run's rounds from learningRate towards 0 (src/learning/schedule.ts). */
-    lrSchedule: z.enum(LR_SCHEDULES).default('constant'),
-    batchPrivate: z.number().int().min(1).max(4096),
-    batchPublic: z.number().int().min(1).max(4096),
-    stepsPerRound: z.number().int().min(1).max(100000),
-    /** Weight of the main head's distillation from neighbours' main heads. */
-    nu0: z.number().min(0),
-    /** Weight of each auxiliary head's distillation from neighbours' previous head. */
-    nuAux: z.number().min(0),
-    /** Weight of embedding distillation (needs equal embedding widths; 0 disables it). */
-    nuEmb: z.number().min(0).default(0),
-    temperature: z.number().positive().max(100),
-    teacher: z.enum(TEACHER_RULES),
-    /** Use a public sample for head k only when the teacher is more confident than the student's head k. */
-    gateMain: z.boolean(),
-    gateAux: z.boolean(),
-    /** The agent's own head k-1 competes with the neighbours as a teacher for head k. */
-    includeSelf: z.boolean(),
-    /**
-     * Which of the neighbours' heads auxiliary head k learns from: `previous` (head k-1, the chain) or
-     * `same` (head k: a consensus head that carries knowledge across the whole graph over the rounds).
-     */
-    auxTeacher: z.enum(AUX_TEACHERS).default('previous'),
-    /** Auxiliary heads also learn the private labels (cross-entropy, weight 1), as the main head does. */
-    auxLabels: z.boolean().default(false),
-    /**
-     * Power of the prior correction of teacher candidates: their predictions divided by their apparent
-     * class prior (their mean prediction on the chunk) to this power, so that a neighbour trained on few
-     * classes does not win on confidence alone (src/learning/teachers.ts, `priorCorrected`). 0: off.
-     */
-    priorCorrection: z.number().min(0).max(8).default(0),
+    backbone: z.enum(BACKBONES).describe('the model under the heads (src/model/backbones.ts)'),
+    auxHeads: knob(z.number().int().min(0).max(MAX_AUX_HEADS), { description: 'auxiliary heads', singleHead: 0 }),
+    optimizer: z.enum(['adam', 'sgd']).default('adam').describe('the optimizer of every training step'),
+    learningRate: knob(z.number().positive().max(10), { flag: 'lr', description: 'learning rate (the starting one under a cosine schedule)' }),
+    // src/learning/schedule.ts
+    lrSchedule: knob(z.enum(LR_SCHEDULES).default('constant'), { description: 'learning-rate schedule over the rounds (cosine: from the learning rate towards 0)' }),
+    batchPrivate: z.number().int().min(1).max(4096).describe('private (labelled) samples per step'),
+    batchPublic: z.number().int().min(1).max(4096).describe("public (unlabelled) samples per step, drawn from the round's chunk"),
+    stepsPerRound: knob(z.number().int().min(1).max(100000), { flag: 'steps', description: 'training steps per round' }),
+    nu0: knob(z.number().min(0), { description: "weight of the main head's distillation from the neighbours' main heads", baseline: 0 }),
+    nuAux: knob(z.number().min(0), { description: "weight of the auxiliary heads' distillation from the neighbours' heads", baseline: 0 }),
+    nuEmb: knob(z.number().min(0).default(0), { description: 'weight of embedding distillation (needs equal embedding widths; 0: off)', baseline: 0 }),
+    temperature: knob(z.number().positive().max(100), { description: 'distillation temperature' }),
+    teacher: knob(z.enum(TEACHER_RULES), { description: "teacher rule: how a head's target is made from the candidates" }),
+    gateMain: knob(z.boolean(), { description: "confidence gate on the main head: a public sample counts only where the teacher is more confident than the student's head" }),
+    gateAux: knob(z.boolean(), { description: 'confidence gate on the auxiliary heads' }),
+    includeSelf: knob(z.boolean(), { description: 'own head k-1 competes with the neighbours as a teacher for head k' }),
+    auxTeacher: knob(z.enum(AUX_TEACHERS).default('previous'), {
+      description: "auxiliary head k learns from the neighbours' head k-1 (previous: the chain) or head k (same: a consensus head across the graph)",
+    }),
+    auxLabels: knob(z.boolean().default(false), { description: 'auxiliary heads also learn the private labels (cross-entropy, weight 1), as the main head does', singleHead: false }),
+    // src/learning/teachers.ts, `priorCorrected`
+    priorCorrection: knob(z.number().min(0).max(8).default(0), {
+      description: "divide each teacher candidate's predictions by its apparent class prior (its mean prediction on the chunk) to this power, so that a neighbour trained on few classes does not win on confidence alone (0: off)",
+      baseline: 0,
+    }),
   })
   .strict();
 
 export type Profile = z.infer<typeof profileSchema>;
+
+/** The profile's knobs, in field order. */
+export const PROFILE_KNOBS = knobsOf(profileSchema);
+/** The override options the knobs give: `auxHeads`, `steps` (stepsPerRound), `lr` (learningRate), ... */
+export type ProfileOverrides = KnobOptions<typeof profileSchema.shape>;
 
 export function parseProfile(text: string, source: string): Profile {
   return parseWith(profileSchema, readConfigText(text, source));
