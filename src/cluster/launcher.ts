@@ -15,11 +15,12 @@ import type { AgentId } from '../topology/types.ts';
 
 const CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
 
-export type ClusterEvent =
-  | { type: 'ready'; agent: string }
-  | { type: 'round'; agent: string; round: number; rounds: number; loss: number; shared?: number[]; seconds: number }
-  | { type: 'done'; agent: string; outcome: string }
-  | { type: 'failed'; agent: string; reason: string; logTail: string };
+type FromWorker<T extends ToLauncher['type']> = Extract<ToLauncher, { type: T }>;
+/**
+ * What the launcher reports: its workers' messages, less a ready agent's addresses (the launcher keeps
+ * them), and a failure with the tail of the agent's log; a crash the worker could not report is one too.
+ */
+export type ClusterEvent = Pick<FromWorker<'ready'>, 'type' | 'agent'> | FromWorker<'round'> | FromWorker<'done'> | (FromWorker<'failed'> & { logTail: string });
 
 export interface ClusterHandle {
   /** Kills the process hosting an agent at once (SIGKILL), with every agent in it: for failure drills. */
@@ -145,10 +146,10 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
         emit({ type: 'ready', agent: m.agent });
         checkReady();
       } else if (m.type === 'round') {
-        emit({ type: 'round', agent: m.agent, round: m.round, rounds: m.rounds, loss: m.loss, shared: m.shared, seconds: m.seconds });
+        emit(m);
       } else if (m.type === 'done') {
         finished.add(m.agent);
-        emit({ type: 'done', agent: m.agent, outcome: m.outcome });
+        emit(m);
       } else if (m.type === 'failed') {
         why.set(m.agent, m.reason);
         fail(m.agent, `could not start: ${m.reason}`, output);
