@@ -4,24 +4,29 @@
 //  - bytes per round per edge for f32/f16/u8 predictions and for gossip weights (measured on the wire);
 //  - the wall time of the default `npm start` cluster.
 // Usage: npm run bench [-- --skip-cluster]
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { buildRunConfig, experimentOptions, type ExperimentOptions } from '../src/cluster/run-options.ts';
-import { launchCluster } from '../src/cluster/launcher.ts';
-import { simulate } from '../src/cluster/simulate.ts';
-import { prepareExperimentData } from '../src/data/experiment-data.ts';
-import { range } from '../src/data/random.ts';
-import { Learner } from '../src/learning/learner.ts';
-import { targetsForHeads } from '../src/learning/teachers.ts';
-import { formatBackend, selectBackend } from '../src/model/backend.ts';
-import { loadProfile } from '../src/learning/profile.ts';
-import { readRun } from '../src/report/run-dir.ts';
-import { formatTable } from '../src/text/table.ts';
-import { PROJECT_ROOT } from '../src/topology/load.ts';
+import { buildRunConfig, experimentOptions, type ExperimentOptions } from '../../src/cluster/run-options.ts';
+import { launchCluster } from '../../src/cluster/launcher.ts';
+import { simulate } from '../../src/cluster/simulate.ts';
+import { prepareExperimentData } from '../../src/data/experiment-data.ts';
+import { range } from '../../src/data/random.ts';
+import { Learner } from '../../src/learning/learner.ts';
+import { targetsForHeads } from '../../src/learning/teachers.ts';
+import { formatBackend, selectBackend } from '../../src/model/backend.ts';
+import { loadProfile } from '../../src/learning/profile.ts';
+import { readRun } from '../../src/report/run-dir.ts';
+import { runStamp } from '../../src/text/format.ts';
+import { formatTable } from '../../src/text/table.ts';
+import { PROJECT_ROOT } from '../../src/topology/load.ts';
+import { flag, parseCommand } from '../lib/args.ts';
 
-const { values } = parseArgs({ options: { 'skip-cluster': { type: 'boolean', default: false } } });
+const { values } = parseCommand({
+  name: 'bench',
+  about: "MHD's cost figures: one agent's training speed, bytes per round per edge, the default cluster's wall time and exchange share.",
+  options: { 'skip-cluster': flag('leave out the default cluster (npm start) and its figures') },
+});
 const backend = formatBackend(await selectBackend());
-const out = join(PROJECT_ROOT, 'runs', 'bench', new Date().toISOString().replace(/[-:]/g, '').slice(0, 15));
+const out = join(PROJECT_ROOT, 'runs', 'bench', runStamp());
 const defaults: ExperimentOptions = experimentOptions();
 const rows: (string | number)[][] = [];
 const profile = loadProfile('default');

@@ -7,39 +7,35 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { createRng } from '../src/data/random.ts';
-import { FlatOptimizer } from '../src/learning/flat-optimizer.ts';
-import { loadProfile } from '../src/learning/profile.ts';
-import { batchInput, trainStep, type StepBatch } from '../src/learning/step.ts';
-import { BACKENDS, parseBackendName, tf, type BackendName } from '../src/model/backend.ts';
-import { loadedBackends } from './bench-backends.ts';
-import { BACKBONES } from '../src/model/backbones.ts';
-import { MultiHeadModel } from '../src/model/multi-head.ts';
+import { createRng } from '../../src/data/random.ts';
+import { FlatOptimizer } from '../../src/learning/flat-optimizer.ts';
+import { loadProfile } from '../../src/learning/profile.ts';
+import { batchInput, trainStep, type StepBatch } from '../../src/learning/step.ts';
+import { BACKENDS, parseBackendName, tf, type BackendName } from '../../src/model/backend.ts';
+import { loadedBackends } from './loaded-backends.ts';
+import { BACKBONES } from '../../src/model/backbones.ts';
+import { MultiHeadModel } from '../../src/model/multi-head.ts';
+import { one, parseCommand, positive } from '../lib/args.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TWIN = resolve(ROOT, '..', 'shared', 'bench', 'torch_twin.py');
 
-function usage(msg: string): never {
-  console.error(`bench:step: ${msg} (usage: npm run bench:step [-- --seconds S] [--backend native|wasm|cpu])`);
-  process.exit(2);
-}
-let values: { seconds?: string; backend?: string };
-try {
-  ({ values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, backend: { type: 'string' } } }));
-} catch (err) {
-  usage((err as Error).message);
-}
-const seconds = Number(values.seconds);
-if (!Number.isFinite(seconds) || seconds <= 0) usage(`--seconds must be a positive number, got "${values.seconds}"`);
-let backends: readonly BackendName[] = BACKENDS.filter((b) => b !== 'cpu');
-if (values.backend !== undefined) {
-  try {
-    backends = [parseBackendName(values.backend)];
-  } catch (err) {
-    usage((err as Error).message);
-  }
-}
+const { values } = parseCommand({
+  name: 'bench:step',
+  about: "The default profile's training step and the inference of all heads, per backbone, on every backend that loads (cpu only when asked for).",
+  options: {
+    seconds: one('S', 'seconds per figure', positive, '3'),
+    backend: one('native|wasm|cpu', 'this backend only', (raw) => {
+      try {
+        return parseBackendName(raw);
+      } catch {
+        throw new Error(`must be native (or node), wasm or cpu, got "${raw}"`);
+      }
+    }),
+  },
+});
+const { seconds } = values;
+const backends: readonly BackendName[] = values.backend === undefined ? BACKENDS.filter((b) => b !== 'cpu') : [values.backend];
 
 const profile = loadProfile('default');
 const P = profile.batchPrivate;

@@ -1,15 +1,18 @@
 // Train and inference samples/s of the two reference models (batch 64) on every backend that loads.
 // Usage: npm run bench:backend [-- --seconds 3]
-import { parseArgs } from 'node:util';
-import { BACKENDS, tf } from '../src/model/backend.ts';
-import { loadedBackends } from './bench-backends.ts';
-import { MultiHeadModel } from '../src/model/multi-head.ts';
-import type { BackboneName } from '../src/model/backbones.ts';
-import { formatTable } from '../src/text/table.ts';
+import { BACKENDS, tf } from '../../src/model/backend.ts';
+import { loadedBackends } from './loaded-backends.ts';
+import { MultiHeadModel } from '../../src/model/multi-head.ts';
+import type { BackboneName } from '../../src/model/backbones.ts';
+import { formatTable } from '../../src/text/table.ts';
+import { one, parseCommand, positive, whole } from '../lib/args.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' }, batch: { type: 'string', default: '64' } } });
-const seconds = Number(values.seconds);
-const batch = Number(values.batch);
+const { values } = parseCommand({
+  name: 'bench:backend',
+  about: 'Train and inference samples/s of the two reference models on every backend that loads.',
+  options: { seconds: one('S', 'seconds per figure', positive, '3'), batch: one('N', 'samples per batch', whole(1), '64') },
+});
+const { seconds, batch } = values;
 
 const MODELS: { label: string; backbone: BackboneName }[] = [
   { label: 'mlp 784-256-128-10', backbone: 'mlp' },

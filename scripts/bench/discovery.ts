@@ -4,24 +4,26 @@
 // Usage: npm run bench:discovery -- --mode dht --agents 8 [--repeat 5] [--host 127.0.0.1]
 // mdns sends multicast: run it only inside a network namespace of your own whose loopback has multicast
 // on (ip netns add X; ip -n X link set lo up multicast on; ip -n X route add 224.0.0.0/4 dev lo).
-import { parseArgs } from 'node:util';
 import type { Libp2p } from 'libp2p';
 import { generateKeyPair } from '@libp2p/crypto/keys';
-import { findPeers } from '../src/network/discovery.ts';
-import { createHost } from '../src/network/host.ts';
-import { peerIdString } from '../src/network/identity.ts';
+import { findPeers } from '../../src/network/discovery.ts';
+import { createHost } from '../../src/network/host.ts';
+import { peerIdString } from '../../src/network/identity.ts';
+import { choice, nonEmpty, one, parseCommand, positive, whole } from '../lib/args.ts';
 
-const { values } = parseArgs({
+const { values } = parseCommand({
+  name: 'bench:discovery',
+  about: 'Seconds until every agent of a ring has found both neighbours, knowing only their peer ids.',
   options: {
-    mode: { type: 'string', default: 'dht' },
-    agents: { type: 'string', default: '8' },
-    repeat: { type: 'string', default: '5' },
-    host: { type: 'string', default: '127.0.0.1' },
-    limit: { type: 'string', default: '20' },
+    mode: one('dht|mdns|identify', 'how agents find each other', choice('dht', 'mdns', 'identify'), 'dht'),
+    // Below 3, an agent's two neighbours are one agent: "both found" could never hold.
+    agents: one('N', 'agents on the ring', whole(3), '8'),
+    repeat: one('N', 'runs', whole(1), '5'),
+    host: one('IP', 'the address every agent listens on', nonEmpty, '127.0.0.1'),
+    limit: one('S', 'seconds a run may take', positive, '20'),
   },
 });
-const n = Number(values.agents);
-const mode = values.mode as 'dht' | 'mdns' | 'identify';
+const { agents: n, mode } = values;
 
 async function once(): Promise<number | undefined> {
   const keys = await Promise.all(Array.from({ length: n }, () => generateKeyPair('Ed25519')));
@@ -36,7 +38,7 @@ async function once(): Promise<number | undefined> {
       hosts.push(await createHost({ privateKey: keys[i], listen: [`/ip4/${values.host}/tcp/0`], transport: 'tcp', allowedPeers: () => allowed, discovery }));
       if (i === 0) boot = [hosts[0].getMultiaddrs()[0].toString()];
     }
-    const stop = AbortSignal.timeout(Number(values.limit) * 1000);
+    const stop = AbortSignal.timeout(values.limit * 1000);
     const found = hosts.map(() => new Set<string>());
     await Promise.all(
       hosts.map((node, i) => {
@@ -52,7 +54,7 @@ async function once(): Promise<number | undefined> {
 }
 
 const times: (number | undefined)[] = [];
-for (let r = 0; r < Number(values.repeat); r++) times.push(await once());
+for (let r = 0; r < values.repeat; r++) times.push(await once());
 const ok = times.filter((t): t is number => t !== undefined).sort((a, b) => a - b);
 const median = ok.length > 0 ? ok[Math.floor(ok.length / 2)].toFixed(2) : '-';
 console.log(`${mode}, ring of ${n}: all neighbours found in ${ok.length}/${times.length} runs; median ${median}s, max ${ok.length ? ok.at(-1)!.toFixed(2) : '-'}s (limit ${values.limit}s)`);

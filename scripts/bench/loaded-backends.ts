@@ -1,6 +1,6 @@
 // The backends a bench runs on: each one that loads, by its printed label; one that does not is said
 // in a line and skipped.
-import { formatBackend, selectBackend, type BackendName } from '../src/model/backend.ts';
+import { formatBackend, selectBackend, type BackendName } from '../../src/model/backend.ts';
 
 export async function* loadedBackends(names: readonly BackendName[]): AsyncGenerator<{ name: BackendName; label: string }> {
   for (const name of names) {

@@ -10,37 +10,35 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { lineChart, type Series } from '../src/report/charts.ts';
-import { readRun } from '../src/report/run-dir.ts';
-import { formatTable } from '../src/text/table.ts';
-import { PROJECT_ROOT } from '../src/topology/load.ts';
+import { lineChart, type Series } from '../../src/report/charts.ts';
+import { readRun } from '../../src/report/run-dir.ts';
+import { runStamp } from '../../src/text/format.ts';
+import { formatTable } from '../../src/text/table.ts';
+import { PROJECT_ROOT } from '../../src/topology/load.ts';
+import { choice, listOf, nonEmpty, one, parseCommand, whole } from '../lib/args.ts';
 
-const { values } = parseArgs({
+const { values } = parseCommand({
+  name: 'bench:scale',
+  about: 'Cost against the number of agents: simulate, cluster (pool) and cluster (one process per agent), per graph and size.',
   options: {
-    sizes: { type: 'string', default: '8,16,32,64,128,256' },
-    graphs: { type: 'string', default: 'ring,small-world' },
-    rounds: { type: 'string', default: '2' },
+    sizes: one('N,N', 'agent counts', listOf(whole(3)), '8,16,32,64,128,256'),
+    graphs: one('G,G', 'graphs (ring, small-world)', listOf(choice('ring', 'small-world')), 'ring,small-world'),
+    rounds: one('R', 'rounds of the small workload', whole(1), '2'),
     // One process per agent holds ~290 MB each on wasm: past this many agents it is not run.
-    'max-per-agent': { type: 'string', default: '64' },
-    out: { type: 'string' },
-    workload: { type: 'string', default: 'small' },
+    'max-per-agent': one('N', 'the most agents run as one process each', whole(), '64'),
+    out: one('DIR', 'where the runs and results go (default runs/bench-scale/<time>)', nonEmpty),
+    workload: one('small|issue', 'the rounds measured', choice('small', 'issue'), 'small'),
   },
 });
-const sizes = values.sizes.split(',').map(Number);
-const graphs = values.graphs.split(',');
+const { sizes, graphs } = values;
 const WORKLOADS = {
   small: { rounds: values.rounds, args: ['--steps', '5', '--private', '100', '--public', '1000', '--chunk', '100', '--eval-samples', '1000'] },
-  issue: { rounds: '3', args: ['--steps', '20', '--private', '200', '--public', '2000', '--chunk', '200'] },
+  issue: { rounds: 3, args: ['--steps', '20', '--private', '200', '--public', '2000', '--chunk', '200'] },
 } as const;
-if (!(values.workload in WORKLOADS)) {
-  console.error(`bench:scale: --workload must be small or issue, got "${values.workload}"`);
-  process.exit(2);
-}
-const workload = WORKLOADS[values.workload as keyof typeof WORKLOADS];
-const rounds = Number(workload.rounds);
-const maxPerAgent = Number(values['max-per-agent']);
-const out = values.out ?? join(PROJECT_ROOT, 'runs', 'bench-scale', new Date().toISOString().replace(/[-:]/g, '').slice(0, 15));
+const workload = WORKLOADS[values.workload];
+const rounds = workload.rounds;
+const maxPerAgent = values['max-per-agent'];
+const out = values.out ?? join(PROJECT_ROOT, 'runs', 'bench-scale', runStamp());
 mkdirSync(out, { recursive: true });
 const NODE = process.execPath;
 const WORKLOAD = ['--rounds', String(rounds), ...workload.args, '--checkpoint-every', '0', '--fetch-timeout', '120', '--backend', 'wasm'];
