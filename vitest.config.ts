@@ -12,7 +12,7 @@ export default defineConfig({
     // Two cores on CI: each file is a separate process; tfjs work inside is single-threaded anyway.
     pool: 'forks',
     maxWorkers: 2,
-    // `npm run test:coverage` (and the wasm pass of `npm test`, see scripts/test-backends.ts): what v8
+    // `npm run test:coverage` (and the wasm pass of `npm test`, see scripts/test/backends.ts): what v8
     // sees in the test processes. Code that only runs in spawned children (the CLI, cluster workers)
     // counts as uncovered. The per-folder floors fail the run when coverage falls below them.
     coverage: {

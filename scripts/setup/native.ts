@@ -13,15 +13,17 @@
 // static initialisers, past TF_CPP_MIN_LOG_LEVEL.
 // Idempotent: each step says what it does, and skips what is already in place. Errors are one line.
 // Exit status: 0 when the native backend works; 2 when this machine cannot build it at all (no pip, no
-// wheel from pip's index, no compiler or make), which CI reports and carries on from; 1 for any other
-// failure, which CI treats as a failure.
+// wheel from pip's index, no compiler or make), which CI reports and carries on from (it passes no
+// arguments: a bad one also exits 2); 1 for any other failure, which CI treats as a failure.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { STDERR_GUARD_PATH } from '../src/model/native-load.ts';
+import { STDERR_GUARD_PATH } from '../../src/model/native-load.ts';
+import { parseCommand } from '../lib/args.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+parseCommand({ name: 'setup:native', about: 'Builds the native TensorFlow backend (@tensorflow/tfjs-node) here. Optional: without it the project runs on wasm.', options: {} });
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CACHE = join(ROOT, '.cache', 'native');
 const TF_VERSION = process.env.MHD_TENSORFLOW_VERSION ?? '2.21.0';
 const PKG = '@tensorflow/tfjs-node';

@@ -6,13 +6,20 @@
 // instead of being skipped. `npm run test:one` is a single plain `vitest run`.
 // The wasm pass of the whole suite (no arguments) runs with coverage: it writes coverage/ and fails when
 // a folder falls below its floor in vitest.config.ts, so CI measures coverage without a third pass.
-// MHD_COVERAGE=0 turns that off.
+// MHD_COVERAGE=0 turns that off. `--help` prints this runner's usage (vitest's: npm run test:one -- --help); a
+// bad MHD_BACKEND or MHD_TEST_BACKENDS is one line and exit 2.
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatBackend, parseBackendName, selectBackend, type BackendName } from '../src/model/backend.ts';
+import { formatBackend, parseBackendName, selectBackend, type BackendName } from '../../src/model/backend.ts';
+import { fail } from '../lib/args.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log('usage: npm test [-- VITEST_ARGS...]\nThe suite once per backend that loads (native, then wasm; MHD_BACKEND or MHD_TEST_BACKENDS choose), arguments passed to vitest.');
+  process.exit(0);
+}
 const VITEST = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
 // cpu is not run as a suite: it is far too slow for it, and is the reference the gradient tests compare
 // native and wasm with.
@@ -26,8 +33,7 @@ function plan(): { names: BackendName[]; required: boolean; from?: string } {
     if (list) return { names: [...new Set(list.split(',').filter((s) => s.trim() !== '').map(parseBackendName))], required: true, from: 'MHD_TEST_BACKENDS' };
     if (one && one !== 'auto') return { names: [parseBackendName(one)], required: true, from: 'MHD_BACKEND' };
   } catch (err) {
-    console.error(`${list ? 'MHD_TEST_BACKENDS' : 'MHD_BACKEND'}: ${(err as Error).message}`);
-    process.exit(1);
+    fail('test', `${list ? 'MHD_TEST_BACKENDS' : 'MHD_BACKEND'}: ${(err as Error).message}`);
   }
   return { names: ALL, required: false };
 }
@@ -48,7 +54,6 @@ for (const name of names) {
   }
   console.log(`\n=== test suite on ${detail} (MHD_BACKEND=${name}) ===\n`);
   const start = performance.now();
-  const args = process.argv.slice(2);
   const coverage = name === 'wasm' && args.length === 0 && process.env.MHD_COVERAGE !== '0';
   if (coverage) console.log('(with coverage: coverage/coverage-summary.json, floors per folder in vitest.config.ts)\n');
   const r = spawnSync(process.execPath, [VITEST, 'run', ...(coverage ? ['--coverage'] : []), ...args], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, MHD_BACKEND: name } });
