@@ -1,6 +1,6 @@
 // The rule that picks a setting on the validation set.
 import { describe, expect, it } from 'vitest';
-import { chooseOnVal } from '../../scripts/select-on-val.ts';
+import { chooseOnVal } from '../../scripts/experiments/report/select-on-val.ts';
 import type { Summary } from '../../src/report/summary.ts';
 
 const s = (privateMain: number, sharedBest: number) => ({ mean: { privateAccuracy: [privateMain], sharedAccuracy: [0] }, best: { privateAccuracy: 0, sharedAccuracy: sharedBest } }) as unknown as Summary;

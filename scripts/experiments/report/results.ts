@@ -1,30 +1,11 @@
-// What an experiment writes once its runs are done: results.md, results.json, compare.html (every run
-// overlaid, src/report/compare.ts) and, for the pareto suite, the front and its chart.
+// What every experiment writes once its runs are done: results.md (the common table, then the sections
+// its suite adds), results.json and compare.html (every run overlaid, src/report/compare.ts).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ExperimentOptions } from '../src/cluster/run-options.ts';
-import type { Summary } from '../src/report/summary.ts';
-import type { RunConfig } from '../src/node/config.ts';
+import type { Summary } from '../../../src/report/summary.ts';
+import { pct } from '../../../src/text/format.ts';
+import type { RunRow } from './types.ts';
 
-export interface RunSpec {
-  label: string;
-  options: Partial<ExperimentOptions>;
-  /** Pareto suite: the scenario (data and graph) and the setting. */
-  group?: string;
-  setting?: string;
-  /** Agents that never start (the liar-absent references of the attacks suite). */
-  absent?: string[];
-}
-
-export interface RunRow {
-  spec: RunSpec;
-  dir: string;
-  summary: Summary;
-  kbPerRound: number;
-  config: RunConfig;
-}
-
-const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : (100 * x).toFixed(1));
 const minBest = (s: Summary, k: 'privateAccuracy' | 'sharedAccuracy') => Math.min(...s.agents.filter((a) => a[k].length).map((a) => a[k][a.bestHead]));
 
 export function resultsTable(backend: string, rows: RunRow[]): string {
@@ -45,17 +26,13 @@ export function resultsTable(backend: string, rows: RunRow[]): string {
   ].join('\n');
 }
 
-export async function writeOutputs(outDir: string, name: string, about: string, backend: string, rows: RunRow[], extra?: string): Promise<string> {
-  let table = resultsTable(backend, rows);
-  if (extra) table += '\n\n' + extra;
-  if (rows.some((r) => r.spec.group)) {
-    // Loaded here so that an experiment started before these modules changed still writes them.
-    const { paretoSection } = await import('./pareto-report.ts');
-    table += '\n\n' + paretoSection(outDir, rows);
-  }
+/** Writes the three files; returns results.md's tables (the common one, then `sections`). */
+export async function writeOutputs(outDir: string, name: string, about: string, backend: string, rows: RunRow[], sections: readonly string[]): Promise<string> {
+  const table = [resultsTable(backend, rows), ...sections].join('\n\n');
   writeFileSync(join(outDir, 'results.md'), `# ${name}\n\n${about}\n\n${table}\n`);
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(rows.map(({ spec, kbPerRound, summary }) => ({ label: spec.label, group: spec.group, setting: spec.setting, kbPerRound, summary })), null, 2) + '\n');
-  const { writeComparison } = await import('../src/report/compare.ts');
+  // Loaded here, when the runs are done, so that a long experiment writes the page as it is by then.
+  const { writeComparison } = await import('../../../src/report/compare.ts');
   writeComparison(join(outDir, 'compare.html'), rows.map((r) => ({ dir: r.dir, label: r.spec.label })));
   return table;
 }

@@ -6,15 +6,15 @@
 // Usage: npm run teacher-accuracy -- [--dataset fashion-mnist] [--partition dirichlet:0.3] [--seed 1]
 //          [--rounds 20] [--agents 8] [--chunk 500] [--nodes default] [--over '{"priorCorrection":0}']
 import { parseArgs } from 'node:util';
-import { prepareExperimentData } from '../src/data/experiment-data.ts';
-import { range } from '../src/data/random.ts';
-import { publicChunk } from '../src/learning/chunks.ts';
-import { Learner, type RoundTargets } from '../src/learning/learner.ts';
-import { loadProfile, profileSchema } from '../src/learning/profile.ts';
-import { targetsForHeads } from '../src/learning/teachers.ts';
-import { argmaxRow } from '../src/learning/trust.ts';
-import { headProbs, type PredictionBatch } from '../src/learning/types.ts';
-import { formatBackend, selectBackend } from '../src/model/backend.ts';
+import { prepareExperimentData } from '../../src/data/experiment-data.ts';
+import { range } from '../../src/data/random.ts';
+import { publicChunk } from '../../src/learning/chunks.ts';
+import { Learner, type RoundTargets } from '../../src/learning/learner.ts';
+import { loadProfile, profileSchema } from '../../src/learning/profile.ts';
+import { targetsForHeads } from '../../src/learning/teachers.ts';
+import { argmaxRow } from '../../src/learning/trust.ts';
+import { headProbs, type PredictionBatch } from '../../src/learning/types.ts';
+import { formatBackend, selectBackend } from '../../src/model/backend.ts';
 
 const { values: v } = parseArgs({
   options: {

@@ -3,17 +3,16 @@
 // profile", and pareto.html with one scatter chart of private against shared per scenario.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scatterChart, PAGE_CHART } from '../src/report/charts.ts';
-import { paretoFront } from '../src/report/pareto.ts';
-import { escapeXml } from '../src/text/xml.ts';
-import type { RunRow } from './experiment-outputs.ts';
-
+import { scatterChart, PAGE_CHART } from '../../../src/report/charts.ts';
+import { paretoFront } from '../../../src/report/pareto.ts';
+import { escapeXml } from '../../../src/text/xml.ts';
+import { pct } from '../../../src/text/format.ts';
 import { PRIVATE_TOLERANCE } from './select-on-val.ts';
+import type { RunRow } from './types.ts';
 
 /** The scenarios the default is chosen on. */
 export const RULE_SCENARIOS = ['mnist ring-8', 'fashion ring-8'];
 
-const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : (100 * x).toFixed(1));
 const privateMain = (r: RunRow) => r.summary.mean.privateAccuracy[0] ?? Number.NaN;
 const sharedBest = (r: RunRow) => r.summary.best.sharedAccuracy;
 
@@ -24,14 +23,14 @@ interface Scored {
   deltaPrivate: number;
 }
 
-function score(rows: RunRow[]): { isolated?: RunRow; scored: Scored[] } {
+function score(rows: readonly RunRow[]): { isolated?: RunRow; scored: Scored[] } {
   const isolated = rows.find((r) => r.spec.setting === 'isolated');
   const front = paretoFront(rows, privateMain, sharedBest);
   return { isolated, scored: rows.map((row, i) => ({ row, front: front[i], deltaPrivate: isolated ? privateMain(row) - privateMain(isolated) : Number.NaN })) };
 }
 
 /** The rule: private main >= isolated - 0.5 on every rule scenario; then the highest mean shared (best head) over them. */
-export function chooseDefault(rows: RunRow[]): { lines: string[]; chosen?: string } {
+export function chooseDefault(rows: readonly RunRow[]): { lines: string[]; chosen?: string } {
   const groups = RULE_SCENARIOS.map((g) => score(rows.filter((r) => r.spec.group === g)));
   if (groups.some((g) => !g.isolated)) return { lines: ['The rule needs isolated runs on ' + RULE_SCENARIOS.join(' and ') + '.'] };
   const settings = [...new Set(rows.filter((r) => r.spec.group === RULE_SCENARIOS[0] && r.spec.setting !== 'isolated').map((r) => r.spec.setting!))];
@@ -55,7 +54,7 @@ export function chooseDefault(rows: RunRow[]): { lines: string[]; chosen?: strin
   return { lines, chosen: ok[0]?.setting };
 }
 
-export function paretoSection(outDir: string, rows: RunRow[]): string {
+export function paretoSection(outDir: string, rows: readonly RunRow[]): string {
   const groups = [...new Set(rows.map((r) => r.spec.group).filter((g): g is string => !!g))];
   const md: string[] = [];
   const html: string[] = [];

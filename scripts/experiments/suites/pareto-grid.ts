@@ -1,6 +1,6 @@
 // The settings of `npm run experiment -- pareto` (README, "The default profile"): the full grid of the
 // issue, and the reduced design that fits a 2-core machine (one factor at a time around a base).
-import type { ExperimentOptions } from '../src/cluster/run-options.ts';
+import type { ExperimentOptions } from '../../../src/cluster/run-options.ts';
 
 export interface Setting {
   /** Short, stable name: `nu0=0.3 aux=3 self=on T=1 chunk=500`. */
@@ -119,7 +119,7 @@ export interface ParetoRun {
 }
 
 // The grid is a tuning suite: its accuracies are on the validation set; the setting the rule picks is
-// then rerun on the test split (scripts/experiment.ts).
+// then rerun on the test split (./pareto.ts).
 const run = (scenario: Scenario, s: Setting, grid: 'quick' | 'full'): ParetoRun => ({
   label: `${scenario.name} ${s.name}`,
   group: scenario.name,

@@ -1,8 +1,9 @@
 // The table of the attacks experiment (README, "Lying peers"): per topology and teacher rule, each
 // behaviour with the defence off and on, against the clean and liar-absent runs of the same seed.
-import type { RunConfig } from '../src/node/config.ts';
-import type { Summary } from '../src/report/summary.ts';
-import { outNeighbours } from '../src/topology/types.ts';
+import type { RunConfig } from '../../../src/node/config.ts';
+import type { Summary } from '../../../src/report/summary.ts';
+import { pct } from '../../../src/text/format.ts';
+import { outNeighbours } from '../../../src/topology/types.ts';
 
 export interface AttackRow {
   label: string;
@@ -12,7 +13,6 @@ export interface AttackRow {
   absent: string[];
 }
 
-const pct = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? '-' : (100 * x).toFixed(1));
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 /** Mean main-head shared accuracy of the honest agents that learn from a liar (or from an absent agent). */

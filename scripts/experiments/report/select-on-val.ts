@@ -6,7 +6,8 @@
 // head) is at least their baseline's minus 0.5 points in every scenario, the highest mean over the
 // scenarios of the mean shared accuracy of the best head; when none is, the one whose private accuracy
 // falls least short of its baseline's in its worst scenario.
-import type { Summary } from '../src/report/summary.ts';
+import type { Summary } from '../../../src/report/summary.ts';
+import { pct } from '../../../src/text/format.ts';
 
 export const PRIVATE_TOLERANCE = 0.005;
 
@@ -32,10 +33,9 @@ export function chooseOnVal<C extends Candidate>(candidates: readonly C[]): { ch
   if (candidates.length === 0 || candidates.some((c) => c.scores.length === 0)) throw new Error('no candidates (or scenarios) to choose from');
   const eligible = candidates.filter((c) => worstMargin(c) >= -PRIVATE_TOLERANCE);
   const chosen = eligible.length > 0 ? eligible.reduce((a, b) => (meanShared(b) > meanShared(a) ? b : a)) : candidates.reduce((a, b) => (worstMargin(b) > worstMargin(a) ? b : a));
-  const pct = (x: number) => (100 * x).toFixed(2);
   const lines = candidates.flatMap((c) => [
-    `${c === chosen ? '*' : ' '} ${c.label}: mean shared best ${pct(meanShared(c))}, ${worstMargin(c) >= -PRIVATE_TOLERANCE ? 'private within' : 'private below'} isolated - 0.5 everywhere`,
-    ...c.scores.map((s) => `    ${s.scenario}: private ${pct(privateMain(s.summary))} against isolated ${pct(privateMain(s.isolated))}, shared best ${pct(s.summary.best.sharedAccuracy)}`),
+    `${c === chosen ? '*' : ' '} ${c.label}: mean shared best ${pct(meanShared(c), 2)}, ${worstMargin(c) >= -PRIVATE_TOLERANCE ? 'private within' : 'private below'} isolated - 0.5 everywhere`,
+    ...c.scores.map((s) => `    ${s.scenario}: private ${pct(privateMain(s.summary), 2)} against isolated ${pct(privateMain(s.isolated), 2)}, shared best ${pct(s.summary.best.sharedAccuracy, 2)}`),
   ]);
   return { chosen, lines };
 }
