@@ -7,7 +7,7 @@ import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Peer } from '../network/round-protocol.ts';
+import type { Peer } from '../network/round-service.ts';
 import { loadRunData, runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
 import type { ToAgent, ToLauncher } from '../node/ipc.ts';
 import { StartupError } from '../node/errors.ts';

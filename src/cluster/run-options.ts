@@ -2,13 +2,14 @@
 // resolution into a RunConfig. One place, so that every mode takes the same flags.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { basename, extname, join } from 'node:path';
-import { ENCODINGS, isEncoding, type Encoding } from '../network/codec.ts';
-import { BASELINE_MODELS, CENTRAL_AGENT, EVAL_SPLITS, MODES, type BaselineModel, type EvalSplit, type Mode, type RunConfig } from '../node/config.ts';
+import { ENCODINGS, isEncoding, type Encoding } from '../network/messages.ts';
+import { runStamp } from '../text/format.ts';
+import { BASELINE_MODELS, CENTRAL_AGENT, EVAL_SPLITS, MODES, timeoutsFrom, type BaselineModel, type EvalSplit, type Mode, type RunConfig } from '../node/config.ts';
 import { loadProfile, PROFILE_KNOBS, profileSchema, type Profile, type ProfileOverrides } from '../learning/profile.ts';
 import { baselineValues, knobOverrides, parseBoolean, type Knob } from '../learning/profile-knobs.ts';
 import { loadTopology, PROJECT_ROOT } from '../topology/load.ts';
 import { DEFAULT_TRUST } from '../learning/trust.ts';
-import { BEHAVIOUR_HELP, parseAdversaryOption } from '../topology/adversaries.ts';
+import { BEHAVIOUR_HELP, parseAdversaryOption, type Behaviour } from '../topology/adversaries.ts';
 import type { Topology } from '../topology/types.ts';
 import { assertDatasetName } from '../data/datasets.ts';
 import { parsePartitionSpec } from '../data/partition.ts';
@@ -155,22 +156,17 @@ const adversaryOption = (raw: string, prev: string[] | undefined): string[] => {
 
 /** The topology file's adversaries with the --adversary options on top; unknown agents are errors. */
 function withAdversaries(topology: Topology, options: readonly string[] = []): Topology {
-  const adversaries: Record<string, string> = { ...(topology.adversaries ?? {}) };
+  const adversaries: Record<string, Behaviour> = { ...(topology.adversaries ?? {}) };
   for (const raw of options) {
-    const [agent, spec] = parseAdversaryOption(raw);
+    const [agent, behaviour] = parseAdversaryOption(raw);
     if (!topology.agents.includes(agent)) throw new Error(`--adversary ${raw}: no agent "${agent}" in ${topology.source} (agents: ${topology.agents.join(', ')})`);
-    adversaries[agent] = spec;
+    adversaries[agent] = behaviour;
   }
   return Object.keys(adversaries).length ? { ...topology, adversaries } : topology;
 }
 
-function stamp(d = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
-}
-
 export function defaultRunDir(topologyName: string, mode: string): string {
-  return join(PROJECT_ROOT, 'runs', `${stamp()}-${topologyName}-${mode}`);
+  return join(PROJECT_ROOT, 'runs', `${runStamp()}-${topologyName}-${mode}`);
 }
 
 /** Resolves options into a RunConfig: topology, every agent's profile with overrides, all defaults. */
@@ -209,7 +205,6 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
     if (backbones.size > 1) throw new Error(`gossip needs equal backbones, but the agents use ${[...backbones].join(', ')}`);
   }
   if (o.chunk > o.public) throw new Error(`--chunk ${o.chunk} is larger than the public set (--public ${o.public})`);
-  const fetchTimeoutMs = Math.round(o.fetchTimeout * 1000);
   return {
     name: `${topology.name}-${mode}`,
     mode,
@@ -227,10 +222,10 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
     baselineModel: o.baselineModel as BaselineModel,
     encoding: o.encoding as Encoding,
     embeddings: o.embeddings,
-    fetchTimeoutMs,
+    // One flag for the five waits of an exchange (config.ts, timeoutsFrom).
+    timeouts: timeoutsFrom(Math.round(o.fetchTimeout * 1000)),
     staleness: o.staleness,
     checkpointEvery: o.checkpointEvery,
-    lingerMs: fetchTimeoutMs,
     backend: o.backend,
     defence: { ...DEFAULT_TRUST, enabled: o.defence },
     topology,

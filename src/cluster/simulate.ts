@@ -6,7 +6,7 @@ import { Agent } from '../node/agent.ts';
 import type { AgentOutcome, RoundRecord } from '../node/records.ts';
 import { loadRunData, runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
 import type { TransportKind } from '../network/host.ts';
-import type { Peer } from '../network/round-protocol.ts';
+import type { Peer } from '../network/round-service.ts';
 import { buildRunReport } from '../report/build.ts';
 import type { Summary } from '../report/summary.ts';
 

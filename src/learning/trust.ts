@@ -4,32 +4,41 @@
 // with other data are biased but informed; lies do not follow the input); the score feeds a trust that is
 // quick to lose and slow to earn; a neighbour whose trust is low is excluded from the teachers, and is
 // readmitted once its trust has recovered for long enough. Nothing here knows who lies.
+import { z } from 'zod';
 import type { AgentId } from '../topology/types.ts';
 
-export interface TrustPolicy {
-  /** Off: every neighbour that answers is a teacher (the method without a defence). */
-  readonly enabled: boolean;
-  /** Own samples count as a reference only when the own main head's max-probability reaches this. */
-  readonly confidence: number;
-  /** Samples both sure of needed to judge a neighbour in a round. */
-  readonly minSamples: number;
-  /** Excluded while trust is below this. */
-  readonly threshold: number;
-  /** Readmitted only once trust reaches threshold + margin ... */
-  readonly margin: number;
-  /** ... and at least this many rounds after the exclusion. */
-  readonly minRoundsOut: number;
-  /** Weight of the new score when it is below the trust (trust drops fast). */
-  readonly drop: number;
-  /** Weight of the new score when it is above the trust (trust recovers slowly). */
-  readonly rise: number;
-  /**
-   * A neighbour whose mean max-probability on the chunk is below this is not judged this round: too
-   * unsure to mislead a most-confident or gated choice, and an honest neighbour that has barely trained
-   * scores near 0.5 like a liar (seen as a neighbour excluded by every agent of a 3-step test ring).
-   */
-  readonly minTeacherConfidence: number;
-}
+const unit = z.number().min(0).max(1);
+const count = z.number().int().min(0);
+
+export const trustPolicySchema = z
+  .object({
+    /** Off: every neighbour that answers is a teacher (the method without a defence). */
+    enabled: z.boolean(),
+    /** Own samples count as a reference only when the own main head's max-probability reaches this. */
+    confidence: unit,
+    /** Samples both sure of needed to judge a neighbour in a round. */
+    minSamples: count,
+    /** Excluded while trust is below this. */
+    threshold: unit,
+    /** Readmitted only once trust reaches threshold + margin ... */
+    margin: unit,
+    /** ... and at least this many rounds after the exclusion. */
+    minRoundsOut: count,
+    /** Weight of the new score when it is below the trust (trust drops fast). */
+    drop: unit,
+    /** Weight of the new score when it is above the trust (trust recovers slowly). */
+    rise: unit,
+    /**
+     * A neighbour whose mean max-probability on the chunk is below this is not judged this round: too
+     * unsure to mislead a most-confident or gated choice, and an honest neighbour that has barely trained
+     * scores near 0.5 like a liar (seen as a neighbour excluded by every agent of a 3-step test ring).
+     * Configs written before this field judged every neighbour.
+     */
+    minTeacherConfidence: unit.default(0),
+  })
+  .strict();
+
+export type TrustPolicy = Readonly<z.output<typeof trustPolicySchema>>;
 
 export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
   enabled: true,

@@ -12,12 +12,12 @@ import { kadDHT } from '@libp2p/kad-dht';
 import { mdns } from '@libp2p/mdns';
 import { ping } from '@libp2p/ping';
 import type { PeerId, PeerInfo, PrivateKey } from '@libp2p/interface';
-import { listenErrorFrom } from './errors.ts';
+import { multiaddr } from '@multiformats/multiaddr';
+import { createServer } from 'node:net';
+import { ListenAddressError } from './errors.ts';
+import { DHT_PROTOCOL } from './protocols.ts';
 
 export type TransportKind = 'tcp' | 'memory';
-
-/** This project's DHT protocol: its own name, so it never mixes with the public IPFS DHT. */
-export const DHT_PROTOCOL = '/mhd/kad/1.0.0';
 
 export interface DiscoveryOptions {
   /** Multiaddrs (ending in /p2p/<id>) dialled at start. */
@@ -52,8 +52,34 @@ export async function createHost(opts: HostOptions): Promise<Libp2p> {
     return await startHost(opts, deny);
   } catch (err) {
     // A taken port is one line naming the address, not libp2p's advice and stack traces.
-    throw listenErrorFrom(err as Error, opts.listen) ?? err;
+    if ((err as Error).name !== 'UnsupportedListenAddressesError') throw err;
+    throw (await whyNotListening(opts.listen)) ?? new ListenAddressError(opts.listen.join(' '), (err as Error).message.split('\n')[0]);
   }
+}
+
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  EACCES: 'permission denied',
+};
+
+/**
+ * libp2p reports a failed listen as one message over all addresses. Binding each TCP address once more
+ * with Node's own socket gives the failing address and the system's error code as data.
+ */
+async function whyNotListening(listen: readonly string[]): Promise<ListenAddressError | undefined> {
+  for (const addr of listen) {
+    const parts = Object.fromEntries(multiaddr(addr).getComponents().map((c) => [c.name, c.value]));
+    const host = parts.ip4 ?? parts.ip6;
+    if (host === undefined || parts.tcp === undefined) continue;
+    const code = await new Promise<string | undefined>((resolve) => {
+      const server = createServer();
+      server.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      server.listen(Number(parts.tcp), host, () => server.close(() => resolve(undefined)));
+    });
+    if (code !== undefined) return new ListenAddressError(addr, LISTEN_PROBLEMS[code] ?? code);
+  }
+  return undefined;
 }
 
 function startHost(opts: HostOptions, deny: (direction: 'inbound' | 'outbound') => (peerId: PeerId) => boolean): Promise<Libp2p> {

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
 import { loadOrCreateKey, peerIdString } from './identity.ts';
-import type { Peer } from './round-protocol.ts';
+import type { Peer } from './round-service.ts';
 
 export interface RosterEntry {
   peerId: string;

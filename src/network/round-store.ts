@@ -1,10 +1,11 @@
 // A bounded store of an agent's latest rounds (predictions or weights) that servers read from; readers
 // may wait for a round that is not there yet.
 import type { Round } from '../learning/types.ts';
+import { Changes } from './wait.ts';
 
 export class RoundStore<T> {
   private readonly items = new Map<Round, T>();
-  private readonly waiters = new Set<() => void>();
+  private readonly changes = new Changes();
   private closed = false;
   private readonly capacity: number;
 
@@ -17,7 +18,7 @@ export class RoundStore<T> {
     this.items.set(round, item);
     const rounds = [...this.items.keys()].sort((a, b) => a - b);
     for (const r of rounds.slice(0, Math.max(0, rounds.length - this.capacity))) this.items.delete(r);
-    for (const w of [...this.waiters]) w();
+    this.changes.notify();
   }
 
   get(round: Round): T | undefined {
@@ -43,26 +44,14 @@ export class RoundStore<T> {
     return best;
   }
 
-  /** Resolves once `round` (or a newer one) is stored, the store closes, or `ms` pass. */
-  async waitFor(round: Round, ms: number): Promise<void> {
-    if ((this.latestRound() ?? -1) >= round || this.closed || ms <= 0) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        if ((this.latestRound() ?? -1) >= round || this.closed) finish();
-      };
-      const finish = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      this.waiters.add(done);
-    });
+  /** Resolves once `round` (or a newer one) is stored, the store closes, or `signal` aborts (a timeout or a stop). */
+  async waitFor(round: Round, signal: AbortSignal): Promise<void> {
+    await this.changes.until(() => (this.latestRound() ?? -1) >= round || this.closed, signal);
   }
 
   /** Wakes every waiter: the agent is stopping. */
   close(): void {
     this.closed = true;
-    for (const w of [...this.waiters]) w();
+    this.changes.notify();
   }
 }

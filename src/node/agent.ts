@@ -13,11 +13,12 @@ import { loadCheckpointInto, saveCheckpoint } from '../model/checkpoint.ts';
 import { findPeers } from '../network/discovery.ts';
 import { createHost, type DiscoveryOptions, type TransportKind } from '../network/host.ts';
 import { loadOrCreateKey, peerIdString } from '../network/identity.ts';
-import type { Peer } from '../network/round-protocol.ts';
+import type { Peer } from '../network/round-service.ts';
 import type { AgentId } from '../topology/types.ts';
 import { evaluationRows } from '../data/eval-sample.ts';
-import { CENTRAL_AGENT, loadRunData, runningAgents, type RunConfig } from './config.ts';
+import { loadRunData, runningAgents, type RunConfig } from './config.ts';
 import type { ExchangeMode } from './exchange-mode.ts';
+import { trainingData, withPerAgentPrivate } from './modes/central.ts';
 import { createExchangeMode } from './modes/index.ts';
 import { Neighbours } from './neighbours.ts';
 import type { AgentOutcome, RoundRecord } from './records.ts';
@@ -42,9 +43,6 @@ export interface AgentSetup {
 }
 
 export const agentDir = (runDir: string, agent: AgentId) => join(runDir, 'agents', agent);
-
-/** Keeps own rounds this many rounds longer than the staleness bound requires. */
-const STORE_SLACK = 2;
 
 interface AgentParts {
   setup: AgentSetup;
@@ -87,10 +85,7 @@ export class Agent {
     this.log = p.log;
     this.neighbours = p.neighbours;
     this.metrics = new JsonLines(join(agentDir(p.setup.runDir, this.id), 'metrics.jsonl'));
-    this.mode = createExchangeMode(
-      { config: this.config, node: p.node, learner: p.learner, neighbours: p.neighbours, classes: p.data.dataset.classes, log: p.log },
-      this.config.staleness + STORE_SLACK,
-    );
+    this.mode = createExchangeMode(this.config, { node: p.node, learner: p.learner, neighbours: p.neighbours, classes: p.data.dataset.classes, log: p.log });
   }
 
   /** Loads data, builds the learner and starts the libp2p host (listening, protocols registered). */
@@ -103,19 +98,18 @@ export class Agent {
     // The whole run's backbones decide, so every agent of a run, on any machine, picks the same backend.
     const backend = formatBackend((await chooseBackend(Object.values(config.profiles).map((p) => p.profile.backbone), config.backend)).info);
     const data = loadRunData(config);
-    const central = agent === CENTRAL_AGENT;
-    const index = config.topology.agents.indexOf(agent);
+    const own = trainingData(config, data, agent);
     const learner = new Learner({
       profile: config.profiles[agent].profile,
       classes: data.dataset.classes,
       inputShape: data.dataset.inputShape,
-      privateSet: central ? data.pooledSet() : data.privateSet(index),
+      privateSet: own.privateSet,
       publicSet: data.split.publicSet,
       // Each agent's weights and batches differ; the same (seed, agent) always gives the same ones.
       seed: config.seed * 1000 + agents.indexOf(agent) + 1,
-      stepsMultiplier: central ? config.topology.agents.length : 1,
+      stepsMultiplier: own.stepsMultiplier,
     });
-    const neighbours = new Neighbours(config.topology, agent, log, config.fetchTimeoutMs);
+    const neighbours = new Neighbours(config.topology, agent, log, config.timeouts.locateWaitMs);
     if (setup.peers) neighbours.setPeers(setup.peers);
     const key = await loadOrCreateKey(setup.keyFile ?? join(dir, 'key'));
     const node = await createHost({
@@ -126,8 +120,7 @@ export class Agent {
       onRefused: (peer, direction) => log.warn(`refused ${direction} connection of unknown peer ${peer}`),
       discovery: setup.discovery,
     });
-    const histogram = central ? data.pooledHistogram() : data.partition.histograms[index];
-    const self = new Agent({ setup, node, learner, data, histogram, backend, log, neighbours });
+    const self = new Agent({ setup, node, learner, data, histogram: own.histogram, backend, log, neighbours });
     await self.mode.start();
     log.info(`started: peer ${peerIdString(key)}, listening on ${node.getMultiaddrs().map(String).join(' ')}, backend ${backend}`);
     return self;
@@ -183,8 +176,11 @@ export class Agent {
     return Number(cp.meta.round) + 1;
   }
 
-  /** Runs the remaining rounds; resolves when done or when `signal` aborts (between rounds). */
-  async run(signal?: AbortSignal): Promise<AgentOutcome> {
+  /**
+   * Runs the remaining rounds; resolves when done or when `signal` aborts: between rounds, or at once
+   * while the exchange waits on neighbours (the interrupted round is not recorded; a resume redoes it).
+   */
+  async run(signal: AbortSignal = new AbortController().signal): Promise<AgentOutcome> {
     const c = this.config;
     const start = this.restore();
     this.metrics.write({
@@ -199,22 +195,28 @@ export class Agent {
       histogram: this.histogram,
       time: new Date().toISOString(),
     });
-    let targets: RoundTargets | undefined = start > 0 ? await this.mode.resume(start - 1) : undefined;
-    for (let round = start; round < c.rounds; round++) {
-      if (signal?.aborted) return this.finish('stopped', round);
-      targets = await this.runRound(round, targets);
+    let round = start;
+    try {
+      let targets: RoundTargets | undefined = start > 0 ? await this.mode.resume(start - 1, signal) : undefined;
+      for (; round < c.rounds; round++) {
+        if (signal.aborted) return this.finish('stopped', round);
+        targets = await this.runRound(round, targets, signal);
+      }
+    } catch (err) {
+      if (signal.aborted) return this.finish('stopped', round);
+      throw err;
     }
     await this.linger(signal);
     return this.finish('finished', c.rounds);
   }
 
   /** One round: train on `targets`, exchange, evaluate, checkpoint, record; returns the next targets. */
-  private async runRound(round: Round, targets: RoundTargets | undefined): Promise<RoundTargets | undefined> {
+  private async runRound(round: Round, targets: RoundTargets | undefined, signal: AbortSignal): Promise<RoundTargets | undefined> {
     const c = this.config;
     const t0 = performance.now();
     const loss = await this.learner.trainRound(targets, { round, rounds: c.rounds });
     const t1 = performance.now();
-    const ex = await this.mode.exchange(round);
+    const ex = await this.mode.exchange(round, signal);
     const t2 = performance.now();
     const isEval = (round + 1) % c.evalEvery === 0 || round === c.rounds - 1;
     const ev = isEval ? await this.evaluate() : undefined;
@@ -267,33 +269,23 @@ export class Agent {
     const test = this.config.evalSplit === 'val' ? this.data.split.valSet : this.data.dataset.test;
     this.evalRows ??= evaluationRows(test.labels, this.data.dataset.classes, this.config.evalSamples, this.config.seed);
     const perHead = await this.learner.classAccuracies(test, this.evalRows);
-    const ev: RoundRecord['eval'] = evaluation(perHead, this.histogram);
-    if (this.id === CENTRAL_AGENT) {
-      ev.perAgentPrivate = Object.fromEntries(
-        this.config.topology.agents.map((a, i) => [a, evaluation(perHead, this.data.partition.histograms[i]).privateAccuracy]),
-      );
-    }
-    return ev;
+    return withPerAgentPrivate(this.config, this.data, this.id, evaluation(perHead, this.histogram), perHead);
   }
 
   /** After the last round, keep serving until every agent that learns from this one has its last round. */
-  private async linger(signal?: AbortSignal): Promise<void> {
+  private async linger(signal: AbortSignal): Promise<void> {
     if (!this.mode.serves) return;
     const last = this.config.rounds - 1;
-    const deadline = Date.now() + this.config.lingerMs;
-    while (Date.now() < deadline && !signal?.aborted) {
-      if (this.neighbours.unservedReaders(last).length === 0) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    if (await this.neighbours.untilServed(last, AbortSignal.any([signal, AbortSignal.timeout(this.config.timeouts.lingerMs)]))) return;
     const waiting = this.neighbours.unservedReaders(last);
-    if (waiting.length > 0 && !signal?.aborted) this.log.warn(`stopped serving before ${waiting.join(', ')} fetched the last round`);
+    if (waiting.length > 0 && !signal.aborted) this.log.warn(`stopped serving before ${waiting.join(', ')} fetched the last round`);
   }
 
   /** Idempotent: closes the stores (waking waiting readers), stops the host, frees the model. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.mode.close();
+    await this.mode.stop();
     await this.node.stop();
     this.learner.dispose();
   }

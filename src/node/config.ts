@@ -1,16 +1,15 @@
-// The resolved configuration of a run: everything an agent needs, written to the run's config.json so
-// that a run can be understood (and repeated) from its directory alone. One type for every mode and
-// every launcher (simulate, cluster, node).
+// The resolved configuration of a run (RunConfig, the type of its schema): everything an agent needs,
+// written to the run's config.json so that a run can be understood (and repeated) from its directory
+// alone. One type for every mode and every launcher (simulate, cluster, node).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { prepareExperimentData, type DataOptions, type ExperimentData } from '../data/experiment-data.ts';
-import { profileSchema, type Profile } from '../learning/profile.ts';
-import { DEFAULT_TRUST, type TrustPolicy } from '../learning/trust.ts';
-import { ENCODINGS, type Encoding } from '../network/codec.ts';
+import { profileSchema } from '../learning/profile.ts';
+import { DEFAULT_TRUST, trustPolicySchema } from '../learning/trust.ts';
+import { ENCODINGS } from '../network/messages.ts';
 import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
-import type { AgentId, Topology } from '../topology/types.ts';
-import { parseBehaviour } from '../topology/adversaries.ts';
+import { topologySchema, type AgentId } from '../topology/types.ts';
 
 export const MODES = ['mhd', 'isolated', 'gossip', 'central'] as const;
 export type Mode = (typeof MODES)[number];
@@ -22,44 +21,6 @@ export const EVAL_SPLITS = ['test', 'val'] as const;
 export type EvalSplit = (typeof EVAL_SPLITS)[number];
 export const BASELINE_MODELS = ['same', 'single-head'] as const;
 export type BaselineModel = (typeof BASELINE_MODELS)[number];
-
-export interface RunConfig {
-  name: string;
-  mode: Mode;
-  dataset: string;
-  partition: string;
-  privatePerAgent: number;
-  publicSize: number;
-  seed: number;
-  rounds: number;
-  /** Public samples per round's chunk. */
-  chunkSize: number;
-  evalEvery: number;
-  /** Samples per evaluation; 0 = the whole split. */
-  evalSamples: number;
-  /** Labelled rows of the train split held out for validation (apart from the public set and the pool). */
-  valSize: number;
-  /** What accuracies are reported on: the test split (final figures) or the validation set (tuning). */
-  evalSplit: EvalSplit;
-  /** The baselines' model: `same` as the MHD run's (heads, label losses), or `single-head` (one head). */
-  baselineModel: BaselineModel;
-  encoding: Encoding;
-  /** Also exchange (and distil) embeddings. */
-  embeddings: boolean;
-  /** How long an agent waits for a neighbour's round before skipping it. */
-  fetchTimeoutMs: number;
-  /** Accept a neighbour's predictions up to this many rounds old. */
-  staleness: number;
-  checkpointEvery: number;
-  /** After its last round, how long an agent keeps serving neighbours that are still behind. */
-  lingerMs: number;
-  backend?: string;
-  /** The defence against lying neighbours (src/learning/trust.ts); `enabled: false` turns it off. */
-  defence: TrustPolicy;
-  topology: Topology;
-  /** Profile of every agent (by name and resolved values). */
-  profiles: Record<AgentId, { name: string; profile: Profile }>;
-}
 
 /** The agents that actually run: the topology's, or the one central learner. */
 export function runningAgents(c: RunConfig): AgentId[] {
@@ -89,64 +50,88 @@ export function loadRunData(c: RunConfig): ExperimentData {
 }
 
 const count = z.number().int().min(0);
-const topologySchema = z
-  .object({
-    name: z.string(),
-    source: z.string(),
-    agents: z.array(z.string().min(1)).min(1),
-    directed: z.boolean(),
-    edges: z.array(z.object({ from: z.string(), to: z.string() }).strict()),
-    profiles: z.record(z.string(), z.string()),
-    generator: z.object({ graph: z.string(), params: z.record(z.string(), z.number()) }).strict().optional(),
-    adversaries: z.record(z.string(), z.string()).optional(),
-    warnings: z.array(z.string()),
-  })
-  .strict();
 
-const runConfigSchema = z
+/**
+ * The five waits of an exchange, apart (`--fetch-timeout` sets them all; timeoutsFrom). Named for the
+ * side that waits, so that a slow neighbour, a slow server and a missing address can be told apart.
+ */
+export const timeoutsSchema = z
   .object({
-    name: z.string(),
-    mode: z.enum(MODES),
-    dataset: z.string().min(1),
-    partition: z.string().min(1),
-    privatePerAgent: count.min(1),
-    publicSize: count.min(1),
-    seed: count,
-    rounds: count.min(1),
-    chunkSize: count.min(1),
-    evalEvery: count.min(1),
-    evalSamples: count,
-    // Configs written before these fields had no validation set, reported on test, and gave baselines one head.
-    valSize: count.default(0),
-    evalSplit: z.enum(EVAL_SPLITS).default('test'),
-    baselineModel: z.enum(BASELINE_MODELS).default('single-head'),
-    encoding: z.enum(ENCODINGS),
-    embeddings: z.boolean(),
-    fetchTimeoutMs: count,
-    staleness: count,
-    checkpointEvery: count,
+    /** How long a request asks the neighbour to hold it while the round is not ready yet. */
+    fetchWaitMs: count,
+    /** The whole fetch of one neighbour's round, dial to last byte: past it, the neighbour is skipped. */
+    fetchDeadlineMs: count,
+    /** The longest this agent's server holds any request waiting for one of its rounds. */
+    serveWaitMs: count,
+    /** How long a fetch waits for discovery to find a neighbour's address, or for a route to its host. */
+    locateWaitMs: count,
+    /** After its last round, how long an agent keeps serving neighbours that are still behind. */
     lingerMs: count,
-    backend: z.string().optional(),
-    defence: z
-      .object({
-        enabled: z.boolean(),
-        confidence: z.number().min(0).max(1),
-        minSamples: count,
-        threshold: z.number().min(0).max(1),
-        margin: z.number().min(0).max(1),
-        minRoundsOut: count,
-        drop: z.number().min(0).max(1),
-        rise: z.number().min(0).max(1),
-        // Configs written before this field judged every neighbour.
-        minTeacherConfidence: z.number().min(0).max(1).default(0),
-      })
-      .strict()
-      // Runs from before the defence existed had none.
-      .default({ ...DEFAULT_TRUST, enabled: false }),
-    topology: topologySchema,
-    profiles: z.record(z.string(), z.object({ name: z.string(), profile: profileSchema }).strict()),
   })
   .strict();
+export type ExchangeTimeouts = z.output<typeof timeoutsSchema>;
+
+/** Slack of a fetch's deadline over the wait it asks for: the transfer after the wait. */
+const TRANSFER_SLACK_MS = 5000;
+
+/** What one `--fetch-timeout` gives: every wait that long, and the fetch's deadline the transfer's slack longer. */
+export function timeoutsFrom(fetchTimeoutMs: number): ExchangeTimeouts {
+  const t = fetchTimeoutMs;
+  return { fetchWaitMs: t, fetchDeadlineMs: t + TRANSFER_SLACK_MS, serveWaitMs: t, locateWaitMs: t, lingerMs: t };
+}
+
+const runConfigSchema = z.preprocess(
+  // Configs written before the five timeouts had one fetch timeout and a linger.
+  (raw) => {
+    const o = raw as Record<string, unknown> | null;
+    if (typeof o !== 'object' || o === null || 'timeouts' in o || typeof o.fetchTimeoutMs !== 'number') return raw;
+    const { fetchTimeoutMs, lingerMs, ...rest } = o;
+    return { ...rest, timeouts: { ...timeoutsFrom(fetchTimeoutMs as number), ...(typeof lingerMs === 'number' ? { lingerMs } : {}) } };
+  },
+  z
+    .object({
+      name: z.string(),
+      mode: z.enum(MODES),
+      dataset: z.string().min(1),
+      partition: z.string().min(1),
+      privatePerAgent: count.min(1),
+      publicSize: count.min(1),
+      seed: count,
+      rounds: count.min(1),
+      /** Public samples per round's chunk. */
+      chunkSize: count.min(1),
+      evalEvery: count.min(1),
+      /** Samples per evaluation; 0 = the whole split. */
+      evalSamples: count,
+      // Configs written before these fields had no validation set, reported on test, and gave baselines one head.
+      /** Labelled rows of the train split held out for validation (apart from the public set and the pool). */
+      valSize: count.default(0),
+      /** What accuracies are reported on: the test split (final figures) or the validation set (tuning). */
+      evalSplit: z.enum(EVAL_SPLITS).default('test'),
+      /** The baselines' model: `same` as the MHD run's (heads, label losses), or `single-head` (one head). */
+      baselineModel: z.enum(BASELINE_MODELS).default('single-head'),
+      encoding: z.enum(ENCODINGS),
+      /** Also exchange (and distil) embeddings. */
+      embeddings: z.boolean(),
+      timeouts: timeoutsSchema,
+      /** Accept a neighbour's predictions up to this many rounds old. */
+      staleness: count,
+      checkpointEvery: count,
+      backend: z.string().optional(),
+      /** The defence against lying neighbours (src/learning/trust.ts); `enabled: false` turns it off. Runs from before the defence had none. */
+      defence: trustPolicySchema.default({ ...DEFAULT_TRUST, enabled: false }),
+      topology: topologySchema,
+      /** Profile of every agent (by name and resolved values). */
+      profiles: z.record(z.string(), z.object({ name: z.string(), profile: profileSchema }).strict()),
+    })
+    .strict(),
+);
+
+/**
+ * The resolved configuration of a run: everything an agent needs, written to the run's config.json so
+ * that a run can be understood (and repeated) from its directory alone.
+ */
+export type RunConfig = z.output<typeof runConfigSchema>;
 
 /** Reads a run's config.json back, checking every field: a hand-edited or damaged file is a ConfigError. */
 export function readRunConfig(file: string): RunConfig {
@@ -157,13 +142,8 @@ export function readRunConfig(file: string): RunConfig {
   config.topology.edges.forEach((e, i) => {
     for (const a of [e.from, e.to]) if (!known.has(a)) src.fail(['topology', 'edges', i], `edge ${i + 1} names unknown agent "${a}"`);
   });
-  for (const [a, spec] of Object.entries(config.topology.adversaries ?? {})) {
+  for (const a of Object.keys(config.topology.adversaries ?? {})) {
     if (!known.has(a)) src.fail(['topology', 'adversaries', a], `adversary "${a}" is no agent of the run`);
-    try {
-      parseBehaviour(spec);
-    } catch (err) {
-      src.fail(['topology', 'adversaries', a], (err as Error).message);
-    }
   }
   for (const a of runningAgents(config)) if (!config.profiles[a]) src.fail(['profiles'], `no profile for agent "${a}"`);
   if (config.chunkSize > config.publicSize) src.fail(['chunkSize'], `chunk of ${config.chunkSize} is larger than the public set (${config.publicSize})`);

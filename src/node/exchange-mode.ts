@@ -1,11 +1,10 @@
 // The seam between the round loop and what an agent trades with its neighbours. The loop trains,
 // calls `exchange` once per round, and trains the next round on the targets it returns; each mode
 // (prediction distillation, weight gossip, none) is a module of its own behind this interface.
-import type { Libp2p } from 'libp2p';
 import type { Learner, RoundTargets } from '../learning/learner.ts';
 import type { Round } from '../learning/types.ts';
+import type { RoundServiceComponents } from '../network/round-service.ts';
 import type { AgentId } from '../topology/types.ts';
-import type { RunConfig } from './config.ts';
 import type { Neighbours } from './neighbours.ts';
 import type { Skip } from './records.ts';
 import type { AgentLog } from './run-log.ts';
@@ -39,10 +38,9 @@ export const NOTHING_EXCHANGED: ExchangeResult = Object.freeze({
   waitSeconds: 0,
 }) as ExchangeResult;
 
-/** What a mode may use of its agent. */
+/** What a mode may use of its agent; its configuration comes apart, each mode's own slice (modes/index.ts). */
 export interface ModeContext {
-  readonly config: RunConfig;
-  readonly node: Libp2p;
+  readonly node: RoundServiceComponents;
   readonly learner: Learner;
   readonly neighbours: Neighbours;
   readonly classes: number;
@@ -54,10 +52,13 @@ export interface ExchangeMode {
   readonly serves: boolean;
   /** Registers the protocol the mode serves, if any. */
   start(): Promise<void>;
-  /** After training `round`: publish this agent's part, fetch the neighbours', derive the next targets. */
-  exchange(round: Round): Promise<ExchangeResult>;
+  /**
+   * After training `round`: publish this agent's part, fetch the neighbours', derive the next targets.
+   * Rejects with an AbortError when `signal` (the agent's stop) aborts, at once.
+   */
+  exchange(round: Round, signal: AbortSignal): Promise<ExchangeResult>;
   /** On resume after `round`: the targets the interrupted run would have trained on next. */
-  resume(round: Round): Promise<RoundTargets | undefined>;
-  /** Wakes readers waiting on this agent (it is stopping). */
-  close(): void;
+  resume(round: Round, signal: AbortSignal): Promise<RoundTargets | undefined>;
+  /** Unregisters the protocol and wakes readers waiting on this agent (it is stopping). */
+  stop(): Promise<void>;
 }

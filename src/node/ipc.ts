@@ -1,6 +1,6 @@
 // Messages between the cluster launcher and its worker processes (Node's IPC channel). A worker hosts
 // one or more agents, so every message names the agent it is about.
-import type { Peer } from '../network/round-protocol.ts';
+import type { Peer } from '../network/round-service.ts';
 import type { AgentOutcome } from './records.ts';
 
 export type ToLauncher =

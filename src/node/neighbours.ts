@@ -1,18 +1,21 @@
 // An agent's view of the others: who may connect, who it learns from (in-neighbours), who may read
 // from it (out-neighbours), and the bytes exchanged with each. Every exchange mode goes through it.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Round } from '../learning/types.ts';
-import type { ServerHooks, FetchOutcome } from '../network/exchange.ts';
 import { DeadlineError, WireError } from '../network/errors.ts';
-import type { Peer } from '../network/round-protocol.ts';
+import type { FetchOutcome, Peer, ReaderAccess } from '../network/round-service.ts';
+import { Changes } from '../network/wait.ts';
 import { inNeighbours, outNeighbours, type AgentId, type Topology } from '../topology/types.ts';
 import type { Skip } from './records.ts';
 import type { AgentLog } from './run-log.ts';
-
 
 /** Pause between tries of a neighbour whose host has no route. */
 const RETRY_MS = 500;
 /** The network errors of a broken path (a partition), not of a peer that is down or refuses. */
 const NO_ROUTE = /EHOSTUNREACH|ENETUNREACH/;
+/** One neighbour's fetch; `signal` is the agent's stop. */
+export type Fetch<T> = (peer: Peer, signal: AbortSignal) => Promise<FetchOutcome<T>>;
+
 export interface FetchedFromAll<T> {
   /** Answers in the topology's order of in-neighbours. */
   ok: { agent: AgentId; value: T }[];
@@ -36,6 +39,8 @@ export class Neighbours {
   /** Agents known to be dead (their process exited): nobody waits for them. */
   private readonly gone = new Set<AgentId>();
   private readonly log: AgentLog;
+  /** Addresses learnt, readers served, agents gone: what waits for a neighbour depend on. */
+  private readonly changes = new Changes();
 
   /** How long a fetch waits for discovery to find a neighbour known only by peer id. */
   private readonly locateWaitMs: number;
@@ -53,12 +58,14 @@ export class Neighbours {
     this.peers = { ...peers };
     delete this.peers[this.self];
     this.allowed = new Set(Object.values(this.peers).map((p) => p.peerId));
+    this.changes.notify();
   }
 
   /** Addresses found for an agent known only by peer id (discovery); kept unless it already has some. */
   learnAddrs(agent: AgentId, addrs: readonly string[]): void {
     const peer = this.peers[agent];
     if (peer && peer.addrs.length === 0) this.peers[agent] = { ...peer, addrs: [...addrs] };
+    this.changes.notify();
   }
 
   /** Teachers whose peer id is known but no address yet: the ones discovery looks for. */
@@ -77,8 +84,8 @@ export class Neighbours {
     return agent !== undefined && this.readers.includes(agent) ? agent : undefined;
   }
 
-  /** Hooks for this agent's servers: the read permission rule and the traffic accounting. */
-  serverHooks(maxWaitMs: number): ServerHooks {
+  /** For this agent's servers: the read permission rule and the traffic accounting. */
+  access(): ReaderAccess {
     return {
       reader: (peerId) => {
         const reader = this.readerOf(peerId);
@@ -90,9 +97,9 @@ export class Neighbours {
         if (round !== undefined) this.lastServed[reader] = Math.max(this.lastServed[reader] ?? -1, round);
         // A reader that fetches is alive again (restarted).
         this.gone.delete(reader);
+        this.changes.notify();
       },
       onError: (peerId, err) => this.log.warn(`serving ${peerId} failed: ${err.message}`),
-      maxWaitMs,
     };
   }
 
@@ -111,6 +118,7 @@ export class Neighbours {
   markGone(agent: AgentId): void {
     if (agent === this.self || this.gone.has(agent)) return;
     this.gone.add(agent);
+    this.changes.notify();
     if (this.readers.includes(agent)) this.log.info(`${agent} is gone: no longer waiting to serve it`);
   }
 
@@ -119,10 +127,14 @@ export class Neighbours {
     return this.readers.filter((a) => this.peers[a] && !this.gone.has(a) && (this.lastServed[a] ?? -1) < round);
   }
 
-  /** The peer of `agent`, waiting (at most locateWaitMs) while it has a peer id but no address yet. */
-  private async located(agent: AgentId): Promise<Peer | undefined> {
-    const end = Date.now() + this.locateWaitMs;
-    while (this.peers[agent] && this.peers[agent].addrs.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  /** Resolves once every live reader has been served `round` (true), or when `signal` aborts first (false). */
+  untilServed(round: Round, signal: AbortSignal): Promise<boolean> {
+    return this.changes.until(() => this.unservedReaders(round).length === 0, signal);
+  }
+
+  /** The peer of `agent`, waiting (at most locateWaitMs, or until a stop) while it has a peer id but no address yet. */
+  private async located(agent: AgentId, signal: AbortSignal): Promise<Peer | undefined> {
+    await this.changes.until(() => (this.peers[agent]?.addrs.length ?? 1) > 0, AbortSignal.any([signal, AbortSignal.timeout(Math.max(1, this.locateWaitMs))]));
     return this.peers[agent];
   }
 
@@ -134,43 +146,48 @@ export class Neighbours {
    * down), a reset or refused stream (a neighbour that will not serve), a bad answer, a neighbour known
    * to be gone. Those would otherwise cost every honest agent the whole budget every round.
    */
-  private async fetchRetrying<T>(fetch: (peer: Peer) => Promise<FetchOutcome<T>>, peer: Peer, end: number): Promise<FetchOutcome<T>> {
+  private async fetchRetrying<T>(fetch: Fetch<T>, peer: Peer, end: number, signal: AbortSignal): Promise<FetchOutcome<T>> {
     for (;;) {
       try {
-        return await fetch(peer);
+        return await fetch(peer, signal);
       } catch (err) {
-        if (!NO_ROUTE.test((err as Error).message ?? '') || this.gone.has(peer.agent) || Date.now() + RETRY_MS >= end) throw err;
-        await new Promise((r) => setTimeout(r, RETRY_MS));
+        if (signal.aborted || !NO_ROUTE.test((err as Error).message ?? '') || this.gone.has(peer.agent) || Date.now() + RETRY_MS >= end) throw err;
+        await sleep(RETRY_MS, undefined, { signal });
       }
     }
   }
 
-  /** Asks every in-neighbour at once; sorts answers, refusals and network failures apart. */
-  async fetchAll<T>(fetch: (peer: Peer) => Promise<FetchOutcome<T>>): Promise<FetchedFromAll<T>> {
+  /**
+   * Asks every in-neighbour at once; sorts answers, refusals and network failures apart. When `signal`
+   * aborts (the agent stops), every fetch is cancelled at once and this rejects with the abort.
+   */
+  async fetchAll<T>(fetch: Fetch<T>, signal: AbortSignal): Promise<FetchedFromAll<T>> {
     const end = Date.now() + this.locateWaitMs;
     let waitedMs = 0;
     const out: FetchedFromAll<T> = { ok: [], skipped: [], rejected: [], received: {}, waitSeconds: 0 };
     await Promise.all(
       this.teachers.map(async (agent) => {
-        const peer = await this.located(agent);
+        const peer = await this.located(agent, signal);
         if (!peer || peer.addrs.length === 0) {
           out.skipped.push({ agent, reason: peer ? 'not found yet: discovery is still looking' : 'no address known for this neighbour' });
           return;
         }
         try {
-          const got = await this.fetchRetrying(fetch, peer, end);
+          const got = await this.fetchRetrying(fetch, peer, end, signal);
           out.received[agent] = got.bytesReceived;
           waitedMs = Math.max(waitedMs, got.waitedMs);
           this.countSent(agent, got.bytesSent);
           if (got.ok) out.ok.push({ agent, value: got.value });
           else out.skipped.push({ agent, reason: `${got.status}: ${got.message}` });
         } catch (err) {
+          if (signal.aborted) return;
           if (err instanceof WireError) out.rejected.push({ agent, reason: `${err.reason}: ${err.message}` });
           else if (err instanceof DeadlineError) out.skipped.push({ agent, reason: `timed out: ${err.message}` });
           else out.skipped.push({ agent, reason: `unreachable: ${(err as Error).message}` });
         }
       }),
     );
+    signal.throwIfAborted();
     out.ok.sort((a, b) => this.teachers.indexOf(a.agent) - this.teachers.indexOf(b.agent));
     out.waitSeconds = waitedMs / 1000;
     return out;

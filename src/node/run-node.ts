@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { multiaddr } from '@multiformats/multiaddr';
 import type { TransportKind } from '../network/host.ts';
 import { loadOrCreateKey, peerIdString } from '../network/identity.ts';
-import type { Peer } from '../network/round-protocol.ts';
+import type { Peer } from '../network/round-service.ts';
 import { checkOwnEntry, resolveBootstrap, rosterPeers, RosterMismatchError, type Roster } from '../network/roster.ts';
 import { Agent } from './agent.ts';
 import { runningAgents, type RunConfig } from './config.ts';

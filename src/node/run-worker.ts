@@ -1,7 +1,7 @@
 // A worker process of a local cluster: it hosts one or more agents, each still its own libp2p node with
 // its own key, port, round loop and run-directory files, and loads the data and its split once for all
 // of them. The launcher talks to it over Node's IPC channel (./ipc.ts), agent by agent.
-import type { Peer } from '../network/round-protocol.ts';
+import type { Peer } from '../network/round-service.ts';
 import type { AgentId } from '../topology/types.ts';
 import { Agent } from './agent.ts';
 import { loadRunData, type RunConfig } from './config.ts';

@@ -9,6 +9,7 @@ import { headsTable, summaryTable, type Summary } from './summary.ts';
 import { escapeXml } from '../text/xml.ts';
 import { trustSection } from './trust.ts';
 import { htmlTable, TABLE_CSS } from '../text/html-table.ts';
+import { adversarySpecs } from '../topology/adversaries.ts';
 
 /** Past this many agents, a chart shows the spread over agents as bands instead of one line each. */
 export const MAX_AGENT_LINES = 16;
@@ -58,7 +59,7 @@ export function renderReport(run: RunData, summary: Summary): string {
   const c = run.config;
   const config = {
     mode: c.mode, dataset: c.dataset, partition: c.partition, private: c.privatePerAgent, public: c.publicSize, chunk: c.chunkSize,
-    rounds: c.rounds, seed: c.seed, encoding: c.encoding, staleness: c.staleness, defence: c.defence, adversaries: c.topology.adversaries,
+    rounds: c.rounds, seed: c.seed, encoding: c.encoding, staleness: c.staleness, defence: c.defence, adversaries: adversarySpecs(c.topology.adversaries),
     profiles: Object.fromEntries(Object.entries(c.profiles).map(([a, p]) => [a, p.name])),
     profile: c.profiles[c.mode === 'central' ? CENTRAL_AGENT : c.topology.agents[0]]?.profile,
   };

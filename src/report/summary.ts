@@ -8,6 +8,7 @@ import { CENTRAL_AGENT } from '../node/config.ts';
 import type { AgentId } from '../topology/types.ts';
 import type { RunData } from './run-dir.ts';
 import { formatTable, percent } from '../text/table.ts';
+import { adversarySpecs, formatBehaviour } from '../topology/adversaries.ts';
 
 export interface AgentSummary {
   id: AgentId;
@@ -94,7 +95,7 @@ export function summarize(run: RunData): Summary {
       bytesReceived: sum((r) => r.bytesReceived),
       roundsSkipped: rounds.reduce((t, r) => t + r.skipped.length, 0),
       messagesRejected: rounds.reduce((t, r) => t + r.rejected.length, 0),
-      ...(c.topology.adversaries?.[id] !== undefined ? { adversary: c.topology.adversaries[id] } : {}),
+      ...(c.topology.adversaries?.[id] !== undefined ? { adversary: formatBehaviour(c.topology.adversaries[id]) } : {}),
       exclusions: rounds.reduce((t, r) => t + (r.excluded?.length ?? 0), 0),
       trust: rounds[rounds.length - 1]?.trust ?? {},
     };
@@ -117,7 +118,7 @@ export function summarize(run: RunData): Summary {
     failed: failedAgents({ agents }),
     evaluation: describeEvaluation(c.evalSamples, c.seed, c.evalSplit),
     defence: c.defence.enabled,
-    adversaries: { ...(c.topology.adversaries ?? {}) },
+    adversaries: adversarySpecs(c.topology.adversaries),
     mean: { privateAccuracy: perHead('privateAccuracy', mean), sharedAccuracy: perHead('sharedAccuracy', mean) },
     min: { privateAccuracy: perHead('privateAccuracy', (xs) => Math.min(...xs)), sharedAccuracy: perHead('sharedAccuracy', (xs) => Math.min(...xs)) },
     best: {

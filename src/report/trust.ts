@@ -2,9 +2,10 @@
 // rounds marked), and the adversaries of the run.
 import type { RunData } from './run-dir.ts';
 import { escapeXml } from '../text/xml.ts';
+import { adversarySpecs } from '../topology/adversaries.ts';
 
 export function trustSection(run: RunData): string {
-  const liars = run.config.topology.adversaries ?? {};
+  const liars = adversarySpecs(run.config.topology.adversaries);
   const withTrust = run.agents.filter((a) => a.rounds.some((r) => r.trust && Object.keys(r.trust).length));
   if (withTrust.length === 0 && Object.keys(liars).length === 0) return '';
   const rounds = Math.max(0, ...run.agents.map((a) => a.rounds.length));

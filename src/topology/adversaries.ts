@@ -1,18 +1,33 @@
 // Adversaries (an experiment feature): agents that speak the protocol but lie about their predictions.
 // The topology file (`adversaries: { a3: shift }`) or `--adversary a3=shift` names them; honest agents
-// are told nothing (only the liar's own exchange mode reads this).
-import type { AgentId } from './types.ts';
+// are told nothing (only the liar's own exchange mode reads this). A spec is parsed once, where it is
+// read (the topology file, the option), into a Behaviour; the run's config.json keeps that value.
+import { z } from 'zod';
 
 export const BEHAVIOURS = ['shift', 'constant', 'random', 'noise', 'sleeper', 'echo', 'silent'] as const;
 export type BehaviourName = (typeof BEHAVIOURS)[number];
 
-export type Behaviour =
-  | { kind: 'shift' | 'random' | 'noise' | 'echo' | 'silent' }
-  | { kind: 'constant'; cls: number }
+const count = z.number().int().min(0);
+export const behaviourSchema = z.union([
+  z.object({ kind: z.enum(['shift', 'random', 'noise', 'echo', 'silent']) }).strict(),
+  z.object({ kind: z.literal('constant'), cls: count }).strict(),
   /** Honest before round `from`, then `shift`. */
-  | { kind: 'sleeper'; from: number };
+  z.object({ kind: z.literal('sleeper'), from: count }).strict(),
+]);
+export type Behaviour = z.infer<typeof behaviourSchema>;
+
+/** The spec a behaviour was parsed from: `shift`, `constant:3`, `sleeper:4`. */
+export function formatBehaviour(b: Behaviour): string {
+  if (b.kind === 'constant') return `constant:${b.cls}`;
+  if (b.kind === 'sleeper') return `sleeper:${b.from}`;
+  return b.kind;
+}
 
 export const BEHAVIOUR_HELP = 'shift | constant:C | random | noise | sleeper:R | echo | silent';
+
+/** Agent -> spec, for reports. */
+export const adversarySpecs = (adversaries: Readonly<Record<string, Behaviour>> = {}): Record<string, string> =>
+  Object.fromEntries(Object.entries(adversaries).map(([a, b]) => [a, formatBehaviour(b)]));
 
 /** Parses `shift`, `constant:3`, `sleeper:4`, ...; throws an Error naming the problem. */
 export function parseBehaviour(spec: string): Behaviour {
@@ -42,11 +57,8 @@ export function parseBehaviour(spec: string): Behaviour {
 }
 
 /** Parses `AGENT=BEHAVIOUR` (the CLI form). */
-export function parseAdversaryOption(raw: string): [AgentId, string] {
+export function parseAdversaryOption(raw: string): [agent: string, behaviour: Behaviour] {
   const eq = raw.indexOf('=');
   if (eq <= 0 || eq === raw.length - 1) throw new Error(`--adversary takes AGENT=BEHAVIOUR (${BEHAVIOUR_HELP}), got "${raw}"`);
-  const agent = raw.slice(0, eq).trim();
-  const spec = raw.slice(eq + 1).trim();
-  parseBehaviour(spec);
-  return [agent, spec];
+  return [raw.slice(0, eq).trim(), parseBehaviour(raw.slice(eq + 1).trim())];
 }

@@ -8,7 +8,7 @@ import { ConfigError, parseWith, readConfigText, type ConfigSource } from '../te
 import { GENERATORS, GeneratorParamError, generatorNames } from './generators.ts';
 import { graphFacts } from './facts.ts';
 import type { AgentId, Edge, Topology } from './types.ts';
-import { parseBehaviour } from './adversaries.ts';
+import { parseBehaviour, type Behaviour } from './adversaries.ts';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_PROFILES_DIR = join(PROJECT_ROOT, 'nodes');
@@ -111,15 +111,14 @@ function resolve(f: TopologyFile, src: ConfigSource, opts: LoadOptions): Topolog
     profiles[agent] = profile;
   }
 
-  const adversaries: Record<AgentId, string> = {};
+  const adversaries: Record<AgentId, Behaviour> = {};
   for (const [agent, spec] of Object.entries(f.adversaries ?? {})) {
     if (!agents.includes(agent)) fail(['adversaries', agent], `adversary given for unknown agent "${agent}"`);
     try {
-      parseBehaviour(spec);
+      adversaries[agent] = parseBehaviour(spec);
     } catch (err) {
       fail(['adversaries', agent], (err as Error).message);
     }
-    adversaries[agent] = spec;
   }
 
   const topology: Topology = {

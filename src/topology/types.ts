@@ -1,30 +1,48 @@
 // The resolved topology: who learns from whom. A directed edge `from -> to` means `to` learns from
 // `from` (it fetches `from`'s predictions); an undirected edge is both.
+import { z } from 'zod';
+import { behaviourSchema, parseBehaviour } from './adversaries.ts';
 
 export type AgentId = string;
 
-export interface Edge {
-  readonly from: AgentId;
-  readonly to: AgentId;
-}
+export const edgeSchema = z.object({ from: z.string(), to: z.string() }).strict().readonly();
+export type Edge = z.output<typeof edgeSchema>;
 
-export interface Topology {
-  readonly name: string;
-  /** Source file, for messages. */
-  readonly source: string;
-  readonly agents: readonly AgentId[];
-  readonly directed: boolean;
-  /** The edges as written or generated (for an undirected graph, each pair once). */
-  readonly edges: readonly Edge[];
-  /** Per-agent profile names (from `nodes/`); absent means the run's default profile. */
-  readonly profiles: Readonly<Record<AgentId, string>>;
-  /** The generator and its parameters, when the graph was generated. */
-  readonly generator?: { readonly graph: string; readonly params: Readonly<Record<string, number>> };
-  /** Agents that lie (an experiment feature, src/topology/adversaries.ts): agent -> behaviour spec. */
-  readonly adversaries?: Readonly<Record<AgentId, string>>;
-  /** Warnings that do not stop a run (a disconnected graph). */
-  readonly warnings: readonly string[];
-}
+/** A behaviour, or (in run configs written before behaviours were stored parsed) its spec. */
+const behaviourOrSpec = z.union([
+  behaviourSchema,
+  z.string().transform((spec, ctx) => {
+    try {
+      return parseBehaviour(spec);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+]);
+
+/** The resolved topology, as loaded from a file (load.ts) and kept in a run's config.json. */
+export const topologySchema = z
+  .object({
+    name: z.string(),
+    /** Source file, for messages. */
+    source: z.string(),
+    agents: z.array(z.string().min(1)).min(1).readonly(),
+    directed: z.boolean(),
+    /** The edges as written or generated (for an undirected graph, each pair once). */
+    edges: z.array(edgeSchema).readonly(),
+    /** Per-agent profile names (from `nodes/`); absent means the run's default profile. */
+    profiles: z.record(z.string(), z.string()).readonly(),
+    /** The generator and its parameters, when the graph was generated. */
+    generator: z.object({ graph: z.string(), params: z.record(z.string(), z.number()).readonly() }).strict().readonly().optional(),
+    /** Agents that lie (an experiment feature, src/topology/adversaries.ts): agent -> behaviour. */
+    adversaries: z.record(z.string(), behaviourOrSpec).readonly().optional(),
+    /** Warnings that do not stop a run (a disconnected graph). */
+    warnings: z.array(z.string()).readonly(),
+  })
+  .strict()
+  .readonly();
+export type Topology = z.output<typeof topologySchema>;
 
 /** Every agent's in- and out-neighbours as agent indices, ascending. */
 export interface Adjacency {

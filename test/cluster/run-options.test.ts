@@ -65,7 +65,7 @@ describe('public chunks and the round store', () => {
     expect(store.get(0)).toBeUndefined();
     expect([store.oldestRound(), store.latestRound()]).toEqual([1, 2]);
     expect(store.newestIn(0, 1)).toBe(1);
-    const waited = store.waitFor(3, 5000);
+    const waited = store.waitFor(3, AbortSignal.timeout(5000));
     setTimeout(() => store.put(3, 'r3'), 20);
     const t0 = Date.now();
     await waited;

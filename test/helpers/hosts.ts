@@ -3,7 +3,7 @@ import type { Libp2p } from 'libp2p';
 import type { PrivateKey } from '@libp2p/interface';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { createHost, type TransportKind } from '../../src/network/host.ts';
-import type { Peer } from '../../src/network/round-protocol.ts';
+import type { Peer } from '../../src/network/round-service.ts';
 
 /** Unsigned LEB128, as libp2p's length prefixes; `pad` adds non-minimal continuation bytes. */
 export function varint(n: number, pad = 0): number[] {

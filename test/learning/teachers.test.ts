@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseTargets, priorCorrected, PRIOR_FLOOR, targetsForHeads } from '../../src/learning/teachers.ts';
-import { PROBABILITY_FLOOR } from '../../src/network/codec.ts';
+import { PROBABILITY_FLOOR } from '../../src/network/predictions-codec.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 
 const f32 = (rows: number[][]) => Float32Array.from(rows.flat());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { agreementScore, DEFAULT_TRUST, judgeNeighbour, judgeRound, updateTrust } from '../../src/learning/trust.ts';
 import { constantRows, distortBatch, noiseRows, randomRows, shiftClasses } from '../../src/learning/adversary.ts';
-import { parseAdversaryOption, parseBehaviour } from '../../src/topology/adversaries.ts';
+import { formatBehaviour, parseAdversaryOption, parseBehaviour } from '../../src/topology/adversaries.ts';
 
 /** Rows of `classes` values, one row per argument: [class, confidence] -> the rest spread evenly. */
 function rows(classes: number, ...spec: [number, number][]): Float32Array {
@@ -95,7 +95,9 @@ describe('lies', () => {
   it('behaviours parse, and bad ones say what is expected', () => {
     expect(parseBehaviour('constant:3')).toEqual({ kind: 'constant', cls: 3 });
     expect(parseBehaviour('sleeper:4')).toEqual({ kind: 'sleeper', from: 4 });
-    expect(parseAdversaryOption('a3=shift')).toEqual(['a3', 'shift']);
+    expect(parseAdversaryOption('a3=shift')).toEqual(['a3', { kind: 'shift' }]);
+    expect(parseAdversaryOption(' a1 = constant:4 ')).toEqual(['a1', { kind: 'constant', cls: 4 }]);
+    expect(formatBehaviour(parseBehaviour('sleeper:3'))).toBe('sleeper:3');
     expect(() => parseBehaviour('lie')).toThrow(/unknown behaviour "lie".*shift \| constant:C/);
     expect(() => parseBehaviour('constant')).toThrow(/constant needs a non-negative integer class/);
     expect(() => parseAdversaryOption('a3')).toThrow(/AGENT=BEHAVIOUR/);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { createHost } from '../../src/network/host.ts';
-import { ListenError } from '../../src/network/errors.ts';
+import { ListenAddressError } from '../../src/network/errors.ts';
 
 describe('createHost', () => {
   it('the gater refuses peers outside the run both ways, and says so', async () => {
@@ -42,14 +42,19 @@ describe('createHost', () => {
     await node.stop();
   });
 
-  it('a listen address already taken is a ListenError naming it', async () => {
+  it('a listen address already taken is a ListenAddressError naming it; so is one this machine does not have', async () => {
     const key = await generateKeyPair('Ed25519');
     const first = await createHost({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => new Set() });
     const addr = first.getMultiaddrs()[0].toString().replace(/\/p2p\/.*$/, '');
     try {
       const err = await createHost({ privateKey: key, listen: [addr], transport: 'tcp', allowedPeers: () => new Set() }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(ListenError);
+      expect(err).toBeInstanceOf(ListenAddressError);
       expect((err as Error).message).toBe(`cannot listen on ${addr}: address already in use`);
+      // the first address that fails is named, not the good one before it
+      const both = await createHost({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0', addr], transport: 'tcp', allowedPeers: () => new Set() }).catch((e: unknown) => e);
+      expect((both as ListenAddressError).addr).toBe(addr);
+      const foreign = await createHost({ privateKey: key, listen: ['/ip4/10.255.255.254/tcp/0'], transport: 'tcp', allowedPeers: () => new Set() }).catch((e: unknown) => e);
+      expect((foreign as Error).message).toBe('cannot listen on /ip4/10.255.255.254/tcp/0: address not available on this machine');
     } finally {
       await first.stop();
     }

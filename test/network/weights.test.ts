@@ -3,9 +3,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { encodeJson, WEIGHTS_PROTOCOL } from '../../src/network/codec.ts';
+import { encodeJson } from '../../src/network/messages.ts';
+import { WEIGHTS_PROTOCOL } from '../../src/network/protocols.ts';
 import { WireError } from '../../src/network/errors.ts';
-import { fetchWeights, serveWeights, type WeightsMessage } from '../../src/network/exchange.ts';
+import type { WeightsMessage } from '../../src/network/weights-codec.ts';
+import { fetchWeights, serveWeights } from '../helpers/services.ts';
 import { RoundStore } from '../../src/network/round-store.ts';
 import type { NamedWeights } from '../../src/learning/gossip.ts';
 import { prefixed, testHosts } from '../helpers/hosts.ts';
@@ -65,10 +67,11 @@ describe('weights exchange over libp2p', async () => {
       ['wrong agent', prefixed([encodeJson({ ...header, agent: 'mallory' }), good]), 'wrong-agent'],
       ['stale round', prefixed([encodeJson({ ...header, round: 1 }), good]), 'stale-round'],
       ['a round from the future', prefixed([encodeJson({ ...header, round: 4 }), good]), 'stale-round'],
-      ['a round that is no integer', prefixed([encodeJson({ ...header, round: '3' }), good]), 'stale-round'],
+      // a header field of the wrong type is malformed, as in a predictions header
+      ['a round that is no integer', prefixed([encodeJson({ ...header, round: '3' }), good]), 'malformed'],
       ['wrong shape', prefixed([encodeJson({ ...header, tensors: [{ name: 'k', shape: [3, 2] }, { name: 'b', shape: [3] }] }), good]), 'wrong-shape'],
       ['a tensor missing', prefixed([encodeJson({ ...header, tensors: header.tensors.slice(0, 1) }), good]), 'wrong-shape'],
-      ['no tensor list', prefixed([encodeJson({ ...header, tensors: undefined }), good]), 'wrong-shape'],
+      ['no tensor list', prefixed([encodeJson({ ...header, tensors: undefined }), good]), 'malformed'],
       ['truncated payload', prefixed([encodeJson(header), good.subarray(0, 20)]), 'truncated'],
       ['payload too long', prefixed([encodeJson(header), Uint8Array.from([...good, 0, 0, 0, 0])]), 'truncated'],
       ['no payload', prefixed([encodeJson(header)]), 'truncated'],

@@ -12,18 +12,21 @@ import { metropolisAverage } from '../../src/learning/gossip.ts';
 import { Learner } from '../../src/learning/learner.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 import { selectBackend } from '../../src/model/backend.ts';
-import { servePredictions } from '../../src/network/exchange.ts';
 import { createHost } from '../../src/network/host.ts';
-import type { Peer } from '../../src/network/round-protocol.ts';
+import type { Peer } from '../../src/network/round-service.ts';
 import { RoundStore } from '../../src/network/round-store.ts';
 import { loadRunData, type RunConfig } from '../../src/node/config.ts';
 import type { ExchangeMode } from '../../src/node/exchange-mode.ts';
+import { gossipConfig, predictionsConfig } from '../../src/node/modes/index.ts';
 import { predictionDistillation } from '../../src/node/modes/predictions.ts';
 import { weightGossip } from '../../src/node/modes/weights.ts';
 import { Neighbours } from '../../src/node/neighbours.ts';
 import { AgentLog } from '../../src/node/run-log.ts';
 import { TEST_BACKEND } from '../helpers/backend.ts';
 import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
+import { servePredictions } from '../helpers/services.ts';
+
+const never = new AbortController().signal;
 
 const line3 = topologyFile('name: line-3\nagents: 3\ngraph: line\n');
 
@@ -60,7 +63,7 @@ function learnerFor(config: RunConfig, agent: string): Learner {
 }
 
 /** Agents `ids` of `config`, each with a host, a learner, Neighbours and the mode `make` builds. */
-async function agentsOf(config: RunConfig, ids: string[], make: typeof predictionDistillation, keepRounds: number) {
+async function agentsOf(config: RunConfig, ids: string[]) {
   const keys = await Promise.all(ids.map(() => generateKeyPair('Ed25519')));
   const peerIds = keys.map((k) => peerIdFromPrivateKey(k).toString());
   const allowed = new Set(peerIds);
@@ -71,7 +74,7 @@ async function agentsOf(config: RunConfig, ids: string[], make: typeof predictio
     const log = join(tempDir('mhd-modes-'), 'log');
     const agentLog = new AgentLog(log, id);
     const neighbours = new Neighbours(config.topology, id, agentLog);
-    const mode = make({ config, node, learner, neighbours, classes: 10, log: agentLog }, keepRounds);
+    const mode = weightGossip({ node, learner, neighbours, classes: 10, log: agentLog }, gossipConfig(config));
     await mode.start();
     out[id] = { node, learner, neighbours, mode, log };
   }
@@ -108,7 +111,7 @@ describe('predictions mode: the staleness fallback', () => {
     const log = join(tempDir('mhd-modes-'), 'log');
     const neighbours = new Neighbours(config.topology, 'a1', new AgentLog(log, 'a1'));
     neighbours.setPeers(Object.fromEntries(Object.entries(hosts).map(([a, h]) => [a, { agent: a, peerId: ids[a], addrs: h.getMultiaddrs().map(String) }])));
-    const mode = predictionDistillation({ config, node: hosts.a1, learner, neighbours, classes: 10, log: new AgentLog(log, 'a1') }, keepRounds);
+    const mode = predictionDistillation({ node: hosts.a1, learner, neighbours, classes: 10, log: new AgentLog(log, 'a1') }, { ...predictionsConfig(config, 'a1'), keepRounds });
     await mode.start();
     return mode;
   }
@@ -116,9 +119,9 @@ describe('predictions mode: the staleness fallback', () => {
   it('answers of different rounds are grouped by round: targets per chunk, joined', async () => {
     // a0 is a round behind, a2 up to date
     const mode = await setup(4, { a0: [1], a2: [2] });
-    await mode.exchange(0);
-    await mode.exchange(1);
-    const ex = await mode.exchange(2);
+    await mode.exchange(0, never);
+    await mode.exchange(1, never);
+    const ex = await mode.exchange(2, never);
     expect(ex.used).toEqual(['a0', 'a2']);
     expect(ex.skipped).toEqual([]);
     expect(ex.rejected).toEqual([]);
@@ -141,29 +144,29 @@ describe('predictions mode: the staleness fallback', () => {
   it('an answer about a round whose own predictions are no longer kept is skipped; a round the server dropped is gone', async () => {
     // a1 keeps one round; a0 answers round 1 when asked for 2, a2 answers 2 and no longer has round 1
     const mode = await setup(1, { a0: [1], a2: [2, 5] });
-    await mode.exchange(0);
-    await mode.exchange(1);
-    const ex = await mode.exchange(2);
+    await mode.exchange(0, never);
+    await mode.exchange(1, never);
+    const ex = await mode.exchange(2, never);
     expect(ex.skipped.map((s) => [s.agent, s.reason])).toEqual([['a0', 'answered round 1, whose own predictions are no longer kept']]);
     // only a2's answer is trained on: a0's is not counted as used
     expect(ex.used).toEqual(['a2']);
     expect(ex.targets!.chunkRows).toEqual(chunk(2));
     expect(ex.targets!.heads[0].teachers).toEqual(['a2']);
     // asked for round 1 (accepting 0..1), a2 keeps only 2 and 5
-    const stale = await mode.exchange(1);
+    const stale = await mode.exchange(1, never);
     expect(stale.skipped.find((s) => s.agent === 'a2')!.reason).toBe('gone: round 1 is no longer kept (oldest 2)');
-    mode.close();
+    await mode.stop();
   });
 });
 
 describe('gossip mode', () => {
   it('after an exchange each model holds the Metropolis mean of its own and its neighbours\' weights', async () => {
     const config = tinyConfig({ topology: line3, mode: 'gossip', fetchTimeout: 2 });
-    const { agents } = await agentsOf(config, ['a0', 'a1', 'a2'], weightGossip, 3);
+    const { agents } = await agentsOf(config, ['a0', 'a1', 'a2']);
     const before = Object.fromEntries(Object.entries(agents).map(([id, a]) => [id, a.learner.model.getWeights()]));
     // the models start different (seeded per agent)
     expect(before.a0[0].values).not.toEqual(before.a1[0].values);
-    const results = await Promise.all(['a0', 'a1', 'a2'].map((id) => agents[id].mode.exchange(0)));
+    const results = await Promise.all(['a0', 'a1', 'a2'].map((id) => agents[id].mode.exchange(0, never)));
     expect(results.map((r) => r.used)).toEqual([['a1'], ['a0', 'a2'], ['a1']]);
     // line a0 - a1 - a2: degrees 1, 2, 1
     const expected = {
@@ -188,16 +191,16 @@ describe('gossip mode', () => {
     const mean = before.a0[0].values.map((v, j) => (v + before.a1[0].values[j] + before.a2[0].values[j]) / 3);
     expect(Math.max(...agents.a1.learner.model.getWeights()[0].values.map((v, j) => Math.abs(v - mean[j])))).toBeLessThan(1e-6);
     // the gossip mode has nothing to rebuild on resume
-    expect(await agents.a1.mode.resume(0)).toBeUndefined();
-    for (const a of Object.values(agents)) a.mode.close();
+    expect(await agents.a1.mode.resume(0, never)).toBeUndefined();
+    for (const a of Object.values(agents)) await a.mode.stop();
   });
 
   it('without answers the weights are left as they are', async () => {
     const config = tinyConfig({ topology: line3, mode: 'gossip', fetchTimeout: 1 });
-    const { agents } = await agentsOf(config, ['a0', 'a1', 'a2'], weightGossip, 3);
+    const { agents } = await agentsOf(config, ['a0', 'a1', 'a2']);
     agents.a0.neighbours.setPeers({});
     const before = agents.a0.learner.model.getWeights();
-    const ex = await agents.a0.mode.exchange(0);
+    const ex = await agents.a0.mode.exchange(0, never);
     expect(ex.used).toEqual([]);
     expect(ex.skipped.map((s) => s.agent)).toEqual(['a1']);
     expect(agents.a0.learner.model.getWeights().map((w) => [...w.values])).toEqual(before.map((w) => [...w.values]));

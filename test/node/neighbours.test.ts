@@ -9,14 +9,16 @@ import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { createHost } from '../../src/network/host.ts';
 import { DeadlineError, WireError } from '../../src/network/errors.ts';
-import { fetchPredictions, servePredictions, type FetchOutcome } from '../../src/network/exchange.ts';
-import type { Peer } from '../../src/network/round-protocol.ts';
+import type { FetchOutcome, Peer } from '../../src/network/round-service.ts';
 import { RoundStore } from '../../src/network/round-store.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 import { Neighbours } from '../../src/node/neighbours.ts';
 import { AgentLog } from '../../src/node/run-log.ts';
 import { parseTopology } from '../../src/topology/load.ts';
 import { tempDir } from '../helpers/config.ts';
+import { fetchPredictions, servePredictions } from '../helpers/services.ts';
+
+const never = new AbortController().signal;
 
 // x -> y -> z, plus w that only y learns from: y's teachers are x and w, its only reader is z.
 const directed = parseTopology('agents: [x, y, z, w]\ndirected: true\nedges: [[x, y], [y, z], [w, y]]\n', 'd.yaml');
@@ -43,8 +45,7 @@ describe('Neighbours on a directed graph', () => {
     expect(y.readerOf('peer-stranger')).toBeUndefined();
     // setPeers leaves itself out of the allow-list
     expect([...y.allowedPeers()].sort()).toEqual(['peer-w', 'peer-x', 'peer-z']);
-    const hooks = y.serverHooks(500);
-    expect(hooks.maxWaitMs).toBe(500);
+    const hooks = y.access();
     expect(hooks.reader('peer-z')).toBe('z');
     expect(hooks.reader('peer-x')).toBeUndefined();
     expect(readFileSync(file, 'utf8')).toMatch(/refused to serve peer peer-x: not an agent that learns from y/);
@@ -70,12 +71,12 @@ describe('Neighbours on a directed graph', () => {
       y.setPeers(peers);
       const store = new RoundStore<PredictionBatch>(2);
       store.put(0, { agent: 'y', round: 0, chunkHash: 'c0', heads: 1, classes: 2, samples: 1, probs: Float32Array.from([0.25, 0.75]) });
-      await servePredictions(hosts.y, 'y', store, 'f32', y.serverHooks(100));
+      await servePredictions(hosts.y, 'y', store, 'f32', { ...y.access(), maxWaitMs: 100 });
       const exp = { agent: 'y', minRound: 0, maxRound: 0, chunkHash: () => 'c0', classes: 2, samples: 1, maxHeads: 4, embeddingSize: 0 };
       const req = { round: 0, minRound: 0, waitMs: 0 };
-      const byZ = await fetchPredictions(hosts.z, peers.y, req, exp, 3000, 1 << 16);
+      const byZ = await fetchPredictions(hosts.z, peers.y, req, exp, 3000);
       expect(byZ.ok).toBe(true);
-      const byX = await fetchPredictions(hosts.x, peers.y, req, exp, 3000, 1 << 16);
+      const byX = await fetchPredictions(hosts.x, peers.y, req, exp, 3000);
       expect(byX).toMatchObject({ ok: false, status: 'forbidden' });
       // only z's fetch counts as served and as bytes sent to a reader
       expect(y.unservedReaders(0)).toEqual([]);
@@ -91,7 +92,7 @@ describe('Neighbours: linger bookkeeping', () => {
     // no address for z yet: nobody to wait for
     expect(y.unservedReaders(2)).toEqual([]);
     y.setPeers({ x: peer('x'), z: peer('z') });
-    const hooks = y.serverHooks(100);
+    const hooks = y.access();
     expect(y.unservedReaders(2)).toEqual(['z']);
     hooks.onSent!('z', 500, 1);
     hooks.onSent!('z', 40, undefined);
@@ -135,7 +136,7 @@ describe('Neighbours.fetchAll', () => {
         default:
           throw new Error('should not be asked');
       }
-    });
+    }, never);
     // answers in the topology's order, whatever order they came in
     expect(res.ok).toEqual([{ agent: 'b', value: 'from b' }, { agent: 'c', value: 'from c' }]);
     expect(res.skipped).toEqual(
@@ -157,7 +158,7 @@ describe('Neighbours.fetchAll', () => {
     const res = await a.fetchAll<string>(async (p) => {
       if (p.agent === 'b') throw new DeadlineError('reading the header took longer than 10 ms');
       throw new Error('connection refused');
-    });
+    }, never);
     expect(res.ok).toEqual([]);
     expect(Object.fromEntries(res.skipped.map((s) => [s.agent, s.reason]))).toEqual({
       b: 'timed out: reading the header took longer than 10 ms',
@@ -177,14 +178,14 @@ describe('Neighbours.fetchAll', () => {
     const res = await a.fetchAll<string>(async (p) => {
       asked.push(p);
       return outcome({ ok: true, value: 'hello' });
-    });
+    }, never);
     expect(asked).toEqual([{ agent: 'b', peerId: 'peer-b', addrs: ['/memory/found-b'] }]);
     expect(res.ok).toEqual([{ agent: 'b', value: 'hello' }]);
     expect(a.unlocatedTeachers()).toEqual([]);
     // addresses already known are kept
     a.learnAddrs('b', ['/memory/other']);
     expect(a.unlocatedTeachers()).toEqual([]);
-    const again = await a.fetchAll<string>(async (p) => outcome({ ok: true, value: p.addrs.join() }));
+    const again = await a.fetchAll<string>(async (p) => outcome({ ok: true, value: p.addrs.join() }), never);
     expect(again.ok[0].value).toBe('/memory/found-b');
   });
 
@@ -199,7 +200,7 @@ describe('Neighbours.fetchAll', () => {
       if (p.agent === 'e' && ++refused) throw new Error('connect ECONNREFUSED 127.0.0.1:4001');
       if (p.agent === 'f') throw new WireError('malformed', 'not a header');
       return outcome({ ok: true, value: 'late but here' });
-    });
+    }, never);
     expect(tries).toBe(3);
     expect(res.ok).toEqual([{ agent: 'b', value: 'late but here' }]);
     expect(res.rejected.map((r) => r.agent)).toEqual(['f']);
@@ -212,7 +213,43 @@ describe('Neighbours.fetchAll', () => {
     now.setPeers({ b: peer('b', ['/memory/b']) });
     const gone = await now.fetchAll<string>(async () => {
       throw new Error('connect EHOSTUNREACH');
-    });
+    }, never);
     expect(gone.skipped).toContainEqual({ agent: 'b', reason: 'unreachable: connect EHOSTUNREACH' });
+  });
+
+  it('a stop cancels every fetch at once, a neighbour still being located and one waiting to be retried included', async () => {
+    const a = new Neighbours(ring, 'a', new AgentLog(logFile(), 'a'), 60_000);
+    a.setPeers({ b: peer('b'), c: peer('c', []), d: peer('d') });
+    const stop = new AbortController();
+    const cancelled: string[] = [];
+    const started = Date.now();
+    setTimeout(() => stop.abort(), 100);
+    const res = a.fetchAll<string>(
+      (p, signal) =>
+        new Promise((_resolve, reject) => {
+          if (p.agent === 'd') return reject(new Error('connect EHOSTUNREACH'));
+          // a slow neighbour: it would answer long after the stop
+          signal.addEventListener('abort', () => {
+            cancelled.push(p.agent);
+            reject(signal.reason as Error);
+          });
+        }),
+      stop.signal,
+    );
+    await expect(res).rejects.toThrow(/abort/i);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(cancelled).toEqual(['b']);
+  });
+});
+
+describe('Neighbours.untilServed', () => {
+  it('resolves when the last reader is served, or false at the signal', async () => {
+    const y = new Neighbours(directed, 'y', new AgentLog(logFile(), 'y'));
+    y.setPeers({ x: peer('x'), z: peer('z') });
+    setTimeout(() => y.access().onSent!('z', 10, 3), 50);
+    expect(await y.untilServed(3, AbortSignal.timeout(5000))).toBe(true);
+    const t0 = Date.now();
+    expect(await y.untilServed(4, AbortSignal.timeout(100))).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(2000);
   });
 });

@@ -51,9 +51,9 @@ describe('resume with real neighbours', () => {
     let rebuilt: RoundTargets | undefined;
     const mode = insides(a2).mode;
     const resume = mode.resume.bind(mode);
-    mode.resume = async (round) => {
+    mode.resume = async (round, signal) => {
       atResume = insides(a2).learner.model.getWeights();
-      rebuilt = await resume(round);
+      rebuilt = await resume(round, signal);
       return rebuilt;
     };
     const outcomes = await Promise.all([a1.run(), a2.run()]);
@@ -131,9 +131,10 @@ describe('lingering after the last round', () => {
     expect(readFileSync(join(dir, 'agents', 'a0', 'log'), 'utf8')).not.toMatch(/stopped serving before/);
   }, 120_000);
 
-  it('a reader that never comes: serving stops after lingerMs, with a warning naming it', async () => {
+  it('a reader that never comes: serving stops after timeouts.lingerMs, with a warning naming it', async () => {
     const dir = tempDir();
-    const config = { ...tinyConfig({ topology: arrow, rounds: 1, fetchTimeout: 1 }), lingerMs: 400 };
+    const base = tinyConfig({ topology: arrow, rounds: 1, fetchTimeout: 1 });
+    const config = { ...base, timeouts: { ...base.timeouts, lingerMs: 400 } };
     writeRunConfig(dir, config);
     const a0 = await Agent.create({ agent: 'a0', config, runDir: dir, ...tcp });
     // a1 has an address (so it is waited for) but never runs

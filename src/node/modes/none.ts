@@ -8,6 +8,6 @@ export function noExchange(): ExchangeMode {
     start: async () => undefined,
     exchange: async () => NOTHING_EXCHANGED,
     resume: async () => undefined,
-    close: () => undefined,
+    stop: async () => undefined,
   };
 }

@@ -1,48 +1,68 @@
 // Multi-headed distillation (docs/DESIGN.md, "The method"): after each round an agent predicts every
 // head on the round's public chunk, serves that, fetches its in-neighbours' predictions for the same
-// chunk, and chooses per head and per sample the targets its next round distils from.
+// chunk, and hands them to its strategy (src/learning/strategy.ts, wrapped by the defence), which
+// chooses the targets its next round distils from. This module does the I/O; the decisions are pure.
 import { chunkHash, publicChunk } from '../../learning/chunks.ts';
-import { mergeTargets, type ChunkTargets } from '../../learning/merge-targets.ts';
-import { meanEmbedding, targetsForHeads } from '../../learning/teachers.ts';
+import { defended, type TrustStates } from '../../learning/defence.ts';
+import { distillation, type DistillationPolicy } from '../../learning/strategy.ts';
+import type { TrustPolicy } from '../../learning/trust.ts';
 import type { PredictionBatch, Round } from '../../learning/types.ts';
 import { MAX_AUX_HEADS } from '../../model/multi-head.ts';
-import { payloadBytes, PROBABILITY_FLOOR, type Expectation } from '../../network/codec.ts';
-import { fetchPredictions, servePredictions } from '../../network/exchange.ts';
+import type { Encoding } from '../../network/messages.ts';
+import type { Expectation } from '../../network/predictions-codec.ts';
+import { predictionsService } from '../../network/predictions-service.ts';
 import { RoundStore } from '../../network/round-store.ts';
 import type { AgentId } from '../../topology/types.ts';
-import type { ExchangeMode, ModeContext } from '../exchange-mode.ts';
-import { publisherFor } from './liar.ts';
-import { TrustKeeper } from './trust-keeper.ts';
+import type { ExchangeTimeouts } from '../config.ts';
+import type { ExchangeMode, ExchangeResult, ModeContext } from '../exchange-mode.ts';
+import type { Publisher } from './liar.ts';
 
-export function predictionDistillation(ctx: ModeContext, keepRounds: number): ExchangeMode {
-  const { config: c, node, learner, neighbours, classes } = ctx;
-  // Own predictions; and what readers are served: the same store, except for an adversary.
-  const store = new RoundStore<PredictionBatch>(keepRounds);
-  const publisher = publisherFor(c, neighbours.self);
-  const served = c.topology.adversaries?.[neighbours.self] === undefined ? store : new RoundStore<PredictionBatch>(keepRounds);
-  const trustKeeper = new TrustKeeper(c.defence, ctx.log, c.profiles[neighbours.self].profile.priorCorrection, PROBABILITY_FLOOR[c.encoding]);
+/** The run's configuration as prediction distillation sees it. */
+export interface PredictionsConfig {
+  /** Own rounds kept (and served): the staleness bound and some slack. */
+  readonly keepRounds: number;
+  /** The run's seed: every agent derives the same public chunk of a round from it. */
+  readonly seed: number;
+  readonly chunkSize: number;
+  readonly publicSize: number;
+  readonly staleness: number;
+  readonly encoding: Encoding;
+  readonly embeddings: boolean;
+  readonly timeouts: ExchangeTimeouts;
+  readonly teaching: DistillationPolicy;
+  readonly defence: TrustPolicy;
+  /** What this agent serves of its predictions: HONEST, or a liar's wrapper. */
+  readonly publisher: Publisher;
+}
+
+export function predictionDistillation(ctx: ModeContext, c: PredictionsConfig): ExchangeMode {
+  const { learner, neighbours, classes, log } = ctx;
+  const self = neighbours.self;
+  const own = new RoundStore<PredictionBatch>(c.keepRounds);
+  // What readers get: the publisher's choice, the own predictions for an honest agent.
+  const served = new RoundStore<PredictionBatch>(c.keepRounds);
+  const { publisher } = c;
+  const strategy = defended(distillation(c.teaching), c.defence, { priorCorrection: c.teaching.priorCorrection ?? 0, probabilityFloor: c.teaching.probabilityFloor ?? 0 });
+  let trust: TrustStates = {};
+  const service = predictionsService({ agent: self, store: served, encoding: c.encoding, access: neighbours.access(), maxWaitMs: c.timeouts.serveWaitMs })(ctx.node);
   const chunk = (round: Round) => publicChunk(c.seed, round, c.chunkSize, c.publicSize);
   const embeddingSize = c.embeddings ? learner.model.embeddingSize : 0;
-  // The largest reply an honest neighbour can send: every head it may have, f32, our embedding width.
-  const maxPayload = payloadBytes({ heads: MAX_AUX_HEADS + 1, classes, samples: c.chunkSize, encoding: 'f32', embeddingSize });
 
   const publish = (round: Round, rows: number[]): PredictionBatch => {
-    const own = learner.predict(rows, c.embeddings);
+    const p = learner.predict(rows, c.embeddings);
     const batch: PredictionBatch = {
-      agent: neighbours.self,
+      agent: self,
       round,
       chunkHash: chunkHash(rows),
       heads: learner.heads,
       classes,
       samples: rows.length,
-      probs: own.probs,
-      embedding: own.embedding ? { size: embeddingSize, values: own.embedding } : undefined,
+      probs: p.probs,
+      embedding: p.embedding ? { size: embeddingSize, values: p.embedding } : undefined,
     };
-    store.put(round, batch);
-    if (served !== store) {
-      const lie = publisher.early(batch, round);
-      if (lie) served.put(round, lie);
-    }
+    own.put(round, batch);
+    const early = publisher.early(batch, round);
+    if (early) served.put(round, early);
     return batch;
   };
 
@@ -63,70 +83,55 @@ export function predictionDistillation(ctx: ModeContext, keepRounds: number): Ex
     };
   };
 
-  async function exchange(round: Round) {
+  async function exchange(round: Round, signal: AbortSignal): Promise<ExchangeResult> {
     const rows = chunk(round);
-    const own = publish(round, rows);
+    const mine = publish(round, rows);
     const minRound = Math.max(0, round - c.staleness);
-    const req = { round, minRound, waitMs: c.fetchTimeoutMs, embedding: c.embeddings, embeddingSize: c.embeddings ? embeddingSize : undefined };
+    const req = { round, minRound, waitMs: c.timeouts.fetchWaitMs, embedding: c.embeddings, embeddingSize: c.embeddings ? embeddingSize : undefined };
     const fetchStart = performance.now();
-    const res = await neighbours.fetchAll((peer) => fetchPredictions(node, peer, req, expectation(peer.agent, round, minRound), c.fetchTimeoutMs + 5000, maxPayload));
+    const res = await neighbours.fetchAll(
+      (peer, stop) => service.fetch(peer, req, { signal: stop, timeoutMs: c.timeouts.fetchDeadlineMs, expect: expectation(peer.agent, round, minRound) }),
+      signal,
+    );
     const fetchSeconds = (performance.now() - fetchStart) / 1000;
-    if (served !== store && served.get(round) === undefined) {
-      const late = publisher.late(own, round, res.ok.map((o) => o.value));
+    const answers = res.ok.map((o) => o.value);
+    if (served.get(round) === undefined) {
+      const late = publisher.late(mine, round, answers);
       if (late) served.put(round, late);
     }
-    // The defence: neighbours whose predictions disagree with this agent's own confident ones lose trust
-    // and, while it is low, are no teachers (src/learning/trust.ts).
-    const screened = trustKeeper.screen(round, res.ok.map((o) => o.value), (r) => store.get(r));
-    // Neighbours that answered with an older round (within the staleness bound) are grouped by round:
-    // targets are chosen per chunk, against the agent's own predictions on that same chunk.
-    const byRound = new Map<Round, PredictionBatch[]>();
-    for (const value of screened.kept) byRound.set(value.round, [...(byRound.get(value.round) ?? []), value]);
-    const parts: ChunkTargets[] = [];
-    const used = new Set<AgentId>();
-    const p = learner.profile;
-    for (const [r, batches] of byRound) {
-      const mine = store.get(r);
-      if (!mine) {
-        for (const b of batches) res.skipped.push({ agent: b.agent, reason: `answered round ${r}, whose own predictions are no longer kept` });
-        continue;
-      }
-      for (const b of batches) used.add(b.agent);
-      parts.push({
-        rows: r === round ? rows : chunk(r),
-        heads: targetsForHeads(mine, batches, { rule: p.teacher, gateMain: p.gateMain, gateAux: p.gateAux, includeSelf: p.includeSelf, auxTeacher: p.auxTeacher, priorCorrection: p.priorCorrection, probabilityFloor: PROBABILITY_FLOOR[c.encoding] }),
-        embedding: c.embeddings ? meanEmbedding(mine, batches) : undefined,
-      });
+    const d = strategy({ round, answers, ownFor: (r) => own.get(r), rowsFor: (r) => (r === round ? rows : chunk(r)) }, trust);
+    trust = d.states;
+    for (const ch of d.changes) {
+      if (ch.change === 'excluded') log.warn(`round ${round}: excluded ${ch.agent} as a teacher: ${ch.reason}`);
+      else log.info(`round ${round}: readmitted ${ch.agent} as a teacher: ${ch.reason}`);
     }
-    const targets = mergeTargets(parts);
-    const { skipped, rejected, received, waitSeconds } = res;
     return {
-      targets,
-      // Only the neighbours trained on: trusted, and not skipped above as no longer kept.
-      used: screened.kept.map((b) => b.agent).filter((a) => used.has(a)),
-      trust: screened.trust,
-      excluded: screened.excluded,
-      skipped,
-      rejected,
-      received,
-      samplesUsed: targets ? targets.heads.map((h) => h.choice.used) : [],
+      targets: d.targets,
+      used: [...d.used],
+      trust: d.trust,
+      excluded: [...d.excluded],
+      skipped: [...res.skipped, ...d.declined],
+      rejected: res.rejected,
+      received: res.received,
+      samplesUsed: d.targets ? d.targets.heads.map((h) => h.choice.used) : [],
       fetchSeconds,
-      waitSeconds,
+      waitSeconds: res.waitSeconds,
     };
   }
 
   return {
     serves: publisher.serves,
     start: async () => {
-      if (publisher.serves) await servePredictions(node, neighbours.self, served, c.encoding, neighbours.serverHooks(c.fetchTimeoutMs));
+      if (publisher.serves) await service.start();
     },
     exchange,
     // Predicting the interrupted round again with the restored weights and fetching the neighbours'
     // rebuilds the targets the next round would have trained on.
-    resume: async (round) => (await exchange(round)).targets,
-    close: () => {
-      store.close();
+    resume: async (round, signal) => (await exchange(round, signal)).targets,
+    stop: async () => {
+      own.close();
       served.close();
+      await service.stop();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHalf, toHalf } from '../../src/network/float16.ts';
-import { decodePredictions, encodePredictions, validateHeader } from '../../src/network/codec.ts';
+import { decodePredictions, encodePredictions } from '../../src/network/predictions-codec.ts';
+import { parseReplyHeader, predictionHeaderSchema } from '../../src/network/messages.ts';
 import { WireError } from '../../src/network/errors.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 
@@ -13,6 +14,12 @@ describe('half precision', () => {
     expect(fromHalf(toHalf(1e6))).toBe(Infinity);
   });
 });
+
+const validateHeader = (h: unknown) => {
+  const header = parseReplyHeader(h, predictionHeaderSchema);
+  if (header.status !== 'ok') throw new Error(`refusal ${header.status}`);
+  return header;
+};
 
 describe('prediction codec', () => {
   const batch: PredictionBatch = {
@@ -38,9 +45,15 @@ describe('prediction codec', () => {
 
   it('rejects a header with a wrong type or an unknown encoding, naming the field', () => {
     const { header } = encodePredictions(batch, 'f32', false);
-    expect(() => validateHeader({ ...header, samples: -1 })).toThrow(/field samples is not a non-negative integer/);
-    expect(() => validateHeader({ ...header, encoding: 'f64' })).toThrow(/unknown encoding f64/);
+    expect(() => validateHeader({ ...header, samples: -1 })).toThrow(/response header field samples: .*>=0/);
+    expect(() => validateHeader({ ...header, samples: 1.5 })).toThrow(/field samples: .*int/);
+    expect(() => validateHeader({ ...header, encoding: 'f64' })).toThrow(/field encoding: .*"f32"\|"f16"\|"u8"/);
+    expect(() => validateHeader({ ...header, chunkHash: undefined })).toThrow(/field chunkHash/);
     expect(() => validateHeader(null)).toThrow(WireError);
+    // a status no protocol has is malformed; a refusal is read as one, and other fields a newer peer adds are kept
+    expect(() => validateHeader({ ...header, status: 'maybe' })).toThrow(/field status/);
+    expect(parseReplyHeader({ status: 'not-ready', agent: 'a', message: 'later', extra: 1 }, predictionHeaderSchema)).toEqual({ status: 'not-ready', agent: 'a', message: 'later', extra: 1 });
+    expect(validateHeader({ ...header, extra: 'x' }).extra).toBe('x');
     const { payload } = encodePredictions(batch, 'f32', false);
     expect(() => decodePredictions({ ...header, agent: 'mallory' }, payload, exp)).toThrow(/claims to be from mallory, expected a/);
     expect(() => decodePredictions({ ...header, chunkHash: 'other' }, payload, exp)).toThrow(/chunk hash other does not match/);

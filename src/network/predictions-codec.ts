@@ -1,19 +1,12 @@
-// Wire format of /mhd/predictions/1.0.0 (docs/DESIGN.md, "Wire protocol"): a JSON header frame and a binary payload
-// frame. Pure functions, so every validation rule is testable without a network.
+// Wire format of the predictions protocol (docs/DESIGN.md, "Wire protocol"): a JSON header frame
+// (messages.ts) and a binary payload frame of every head's probabilities, then optionally embeddings.
+// Pure functions, so every validation rule is testable without a network. Its sibling for the gossip
+// baseline is weights-codec.ts.
 import type { PredictionBatch, Round } from '../learning/types.ts';
 import type { AgentId } from '../topology/types.ts';
 import { WireError } from './errors.ts';
 import { fromHalf, toHalf } from './float16.ts';
-
-export const PREDICTIONS_PROTOCOL = '/mhd/predictions/1.0.0';
-export const WEIGHTS_PROTOCOL = '/mhd/weights/1.0.0';
-
-export const ENCODINGS = ['f32', 'f16', 'u8'] as const;
-export type Encoding = (typeof ENCODINGS)[number];
-
-export function isEncoding(v: string): v is Encoding {
-  return (ENCODINGS as readonly string[]).includes(v);
-}
+import { type Encoding, type PredictionHeader } from './messages.ts';
 
 const BYTES: Record<Encoding, number> = { f32: 4, f16: 2, u8: 1 };
 
@@ -23,22 +16,6 @@ const BYTES: Record<Encoding, number> = { f32: 4, f16: 2, u8: 1 };
  * probabilities down to 6e-8 and f32 further, so they need none.
  */
 export const PROBABILITY_FLOOR: Record<Encoding, number> = { f32: 0, f16: 0, u8: 1 / 1020 };
-
-export type ResponseStatus = 'ok' | 'not-ready' | 'gone' | 'forbidden' | 'bad-request';
-
-export interface PredictionHeader {
-  status: ResponseStatus;
-  agent: AgentId;
-  round: Round;
-  chunkHash: string;
-  heads: number;
-  classes: number;
-  samples: number;
-  encoding: Encoding;
-  embeddingSize: number;
-  /** Set when status is not ok. */
-  message?: string;
-}
 
 export function payloadBytes(h: Pick<PredictionHeader, 'heads' | 'classes' | 'samples' | 'encoding' | 'embeddingSize'>): number {
   return h.heads * h.samples * h.classes * BYTES[h.encoding] + h.samples * h.embeddingSize * 4;
@@ -91,22 +68,6 @@ function rowSumTolerance(encoding: Encoding, classes: number): number {
   return 1e-3;
 }
 
-/** Checks the types of a parsed response header (values are checked against expectations later). */
-export function validateHeader(h: unknown): PredictionHeader {
-  const o = h as Record<string, unknown>;
-  const int = (k: string) => typeof o?.[k] === 'number' && Number.isInteger(o[k]) && (o[k] as number) >= 0;
-  if (typeof o !== 'object' || o === null || typeof o.status !== 'string' || typeof o.agent !== 'string') {
-    throw new WireError('malformed', 'response header lacks status or agent');
-  }
-  if (o.status !== 'ok') return o as unknown as PredictionHeader;
-  for (const k of ['round', 'heads', 'classes', 'samples', 'embeddingSize']) {
-    if (!int(k)) throw new WireError('malformed', `response header field ${k} is not a non-negative integer`);
-  }
-  if (typeof o.chunkHash !== 'string') throw new WireError('malformed', 'response header lacks chunkHash');
-  if (typeof o.encoding !== 'string' || !isEncoding(o.encoding)) throw new WireError('malformed', `unknown encoding ${String(o.encoding)}`);
-  return o as unknown as PredictionHeader;
-}
-
 /** Validates every field against what this agent expects, then decodes. Throws WireError. */
 export function decodePredictions(h: PredictionHeader, payload: Uint8Array, exp: Expectation): PredictionBatch {
   if (h.agent !== exp.agent) throw new WireError('wrong-agent', `response claims to be from ${h.agent}, expected ${exp.agent}`);
@@ -154,8 +115,4 @@ export function decodePredictions(h: PredictionHeader, payload: Uint8Array, exp:
     embedding = { size: h.embeddingSize, values };
   }
   return { agent: h.agent, round: h.round, chunkHash: h.chunkHash, heads: h.heads, classes: h.classes, samples: h.samples, probs, embedding };
-}
-
-export function encodeJson(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value));
 }

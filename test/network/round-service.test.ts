@@ -1,14 +1,14 @@
-// The server side of a round request, and the round store it reads from.
+// The server side of a round request (src/network/round-service.ts), and the round store it reads from.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Libp2p } from 'libp2p';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { createHost } from '../../src/network/host.ts';
-import { encodeJson, PREDICTIONS_PROTOCOL } from '../../src/network/codec.ts';
+import { encodeJson, parseRoundRequest } from '../../src/network/messages.ts';
+import { PREDICTIONS_PROTOCOL } from '../../src/network/protocols.ts';
 import { WireError } from '../../src/network/errors.ts';
-import { servePredictions } from '../../src/network/exchange.ts';
-import { framed } from '../../src/network/framed.ts';
-import { parseRoundRequest } from '../../src/network/round-protocol.ts';
+import { deadline, framed } from '../../src/network/framed.ts';
+import { servePredictions } from '../helpers/services.ts';
 import { RoundStore } from '../../src/network/round-store.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 
@@ -69,9 +69,9 @@ describe('the server side of a request', async () => {
     await servePredictions(a, 'a', store, 'f32', { reader: () => 'b', maxWaitMs: 100, onSent: (reader, _bytes, round) => sent.push({ reader, round }) });
     const stream = await b.dialProtocol(a.getMultiaddrs(), PREDICTIONS_PROTOCOL);
     const io = framed(stream, 1 << 16);
-    await io.write('request', [request], 2000);
+    await io.write('request', [request], deadline(2000));
     await stream.close();
-    const header = JSON.parse(new TextDecoder().decode(await io.read('header', 2000))) as Record<string, unknown>;
+    const header = JSON.parse(new TextDecoder().decode(await io.read('header', deadline(2000)))) as Record<string, unknown>;
     return { header, sent };
   }
 
@@ -112,7 +112,7 @@ describe('RoundStore', () => {
     const t0 = performance.now();
     setTimeout(() => s.put(1, 'r1'), 30);
     setTimeout(() => s.put(3, 'r3'), 80);
-    await s.waitFor(2, 5000);
+    await s.waitFor(2, AbortSignal.timeout(5000));
     expect(s.latestRound()).toBe(3);
     expect(performance.now() - t0).toBeLessThan(2000);
   });
@@ -121,40 +121,32 @@ describe('RoundStore', () => {
     const s = new RoundStore<string>(2);
     s.put(0, 'r0');
     const t0 = performance.now();
-    await s.waitFor(5, 150);
+    await s.waitFor(5, AbortSignal.timeout(150));
     const waited = performance.now() - t0;
     expect(waited).toBeGreaterThanOrEqual(140);
     expect(waited).toBeLessThan(2000);
     expect(s.get(5)).toBeUndefined();
   });
 
+  it('a stop ends a wait at once, long before its timeout', async () => {
+    const s = new RoundStore<string>(2);
+    const stop = new AbortController();
+    const t0 = performance.now();
+    setTimeout(() => stop.abort(), 30);
+    await s.waitFor(5, AbortSignal.any([stop.signal, AbortSignal.timeout(10_000)]));
+    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(s.get(5)).toBeUndefined();
+  });
+
   it('close() wakes every waiter at once, and later waits return at once', async () => {
     const s = new RoundStore<string>(2);
     const t0 = performance.now();
-    const waits = [s.waitFor(1, 10_000), s.waitFor(7, 10_000)];
+    const waits = [s.waitFor(1, AbortSignal.timeout(10_000)), s.waitFor(7, AbortSignal.timeout(10_000))];
     setTimeout(() => s.close(), 30);
     await Promise.all(waits);
     expect(performance.now() - t0).toBeLessThan(2000);
     const t1 = performance.now();
-    await s.waitFor(9, 10_000);
+    await s.waitFor(9, AbortSignal.timeout(10_000));
     expect(performance.now() - t1).toBeLessThan(100);
-  });
-});
-
-describe('listen errors', () => {
-  it('libp2p\'s long listen error becomes one line naming the address and the problem', async () => {
-    const { listenErrorFrom, ListenError } = await import('../../src/network/errors.ts');
-    const libp2pError = (message: string) => Object.assign(new Error(message), { name: 'UnsupportedListenAddressesError' });
-    const taken = listenErrorFrom(libp2pError('Some configured addresses failed to listen:\n  /ip4/0.0.0.0/tcp/4001: Error: listen EADDRINUSE: address already in use\n    at stack'), ['/ip4/0.0.0.0/tcp/4001']);
-    expect(taken).toBeInstanceOf(ListenError);
-    expect(taken!.message).toBe('cannot listen on /ip4/0.0.0.0/tcp/4001: address already in use');
-    expect(taken!.addr).toBe('/ip4/0.0.0.0/tcp/4001');
-    expect(listenErrorFrom(libp2pError('x\n /ip4/10.9.9.9/tcp/1: Error: listen EADDRNOTAVAIL'), [])!.message).toMatch(/address not available on this machine/);
-    expect(listenErrorFrom(libp2pError('x\n /ip4/1.2.3.4/tcp/80: Error: listen EACCES'), [])!.message).toMatch(/tcp\/80: permission denied$/);
-    // an unknown problem keeps its own words; no address in the message falls back to the ones asked for
-    expect(listenErrorFrom(libp2pError('something odd happened'), ['/ip4/127.0.0.1/tcp/1'])!.message).toBe('cannot listen on /ip4/127.0.0.1/tcp/1: something odd happened');
-    expect(listenErrorFrom(libp2pError('x\n /ip4/1.2.3.4/tcp/9: Error: weird'), [])!.message).toBe('cannot listen on /ip4/1.2.3.4/tcp/9: weird');
-    // any other error is not a listen error
-    expect(listenErrorFrom(new Error('EADDRINUSE'), ['/ip4/0.0.0.0/tcp/1'])).toBeUndefined();
   });
 });

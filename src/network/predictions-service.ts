@@ -1,0 +1,62 @@
+// The predictions protocol of MHD: an agent serves every head's predictions on the round's public chunk
+// from its round store, and fetches its teachers', validated field by field (predictions-codec.ts)
+// before anything reaches the learner.
+import type { Startable } from '@libp2p/interface';
+import type { PredictionBatch } from '../learning/types.ts';
+import type { AgentId } from '../topology/types.ts';
+import { decodePredictions, encodePredictions, payloadBytes, type Expectation } from './predictions-codec.ts';
+import { predictionHeaderSchema, type Encoding, type RoundRequest } from './messages.ts';
+import { PREDICTIONS_PROTOCOL } from './protocols.ts';
+import { outcomeOf, RoundService, type FetchOutcome, type Peer, type ReaderAccess, type RoundServiceComponents, type ServerDeadlines } from './round-service.ts';
+import type { RoundStore } from './round-store.ts';
+
+export interface PredictionsServiceInit {
+  agent: AgentId;
+  store: RoundStore<PredictionBatch>;
+  encoding: Encoding;
+  access: ReaderAccess;
+  /** Upper bound on how long a request may hold the server waiting for a round. */
+  maxWaitMs: number;
+  deadlines?: ServerDeadlines;
+  protocol?: string;
+}
+
+export interface PredictionsFetch {
+  signal: AbortSignal;
+  timeoutMs: number;
+  expect: Expectation;
+}
+
+export class PredictionsService implements Startable {
+  private readonly rounds: RoundService<PredictionBatch, typeof predictionHeaderSchema>;
+
+  constructor(components: RoundServiceComponents, init: PredictionsServiceInit) {
+    this.rounds = new RoundService(components, {
+      protocol: init.protocol ?? PREDICTIONS_PROTOCOL,
+      agent: init.agent,
+      store: init.store,
+      access: init.access,
+      maxWaitMs: init.maxWaitMs,
+      deadlines: init.deadlines,
+      okHeader: predictionHeaderSchema,
+      encode: (batch, _round, req) => {
+        // Embeddings only of the width the reader can use (a reader that names none takes any).
+        const withEmbedding = req.embedding && (req.embeddingSize === undefined || req.embeddingSize === batch.embedding?.size);
+        return encodePredictions(batch, init.encoding, withEmbedding);
+      },
+    });
+  }
+
+  start = () => this.rounds.start();
+  stop = () => this.rounds.stop();
+
+  async fetch(peer: Peer, req: RoundRequest, { signal, timeoutMs, expect }: PredictionsFetch): Promise<FetchOutcome<PredictionBatch>> {
+    // The largest reply an honest teacher can send: every head it may have, f32, our embedding width.
+    const maxPayloadBytes = payloadBytes({ heads: expect.maxHeads, classes: expect.classes, samples: expect.samples, encoding: 'f32', embeddingSize: expect.embeddingSize });
+    const f = await this.rounds.fetch(peer, req, { signal, timeoutMs, maxPayloadBytes });
+    return outcomeOf(f, (header, payload) => decodePredictions(header, payload, expect));
+  }
+}
+
+/** js-libp2p's service shape: init first, then the node's components. */
+export const predictionsService = (init: PredictionsServiceInit) => (components: RoundServiceComponents) => new PredictionsService(components, init);

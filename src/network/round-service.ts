@@ -1,0 +1,204 @@
+// The request/response that the predictions and weights protocols share (docs/DESIGN.md, "Wire
+// protocol"), as a service in the manner of js-libp2p's protocol-fetch: built from init options and the
+// node's components, `start()` registers the protocol with stream limits and `stop()` unregisters it.
+// A client asks for a round (accepting anything from minRound on, waiting at most waitMs); the server
+// answers a JSON header frame and, when the status is ok, one binary payload frame. Every frame has a
+// size limit and every read and write a deadline; every wait also ends when the caller's signal aborts.
+import type { Libp2p } from 'libp2p';
+import type { Connection, Startable, Stream } from '@libp2p/interface';
+import { multiaddr } from '@multiformats/multiaddr';
+import type { z } from 'zod';
+import type { Round } from '../learning/types.ts';
+import type { AgentId } from '../topology/types.ts';
+import { DeadlineError, WireError } from './errors.ts';
+import { deadline, framed, stepSignal } from './framed.ts';
+import { encodeJson, parseJsonFrame, parseReplyHeader, parseRoundRequest, type Refusal, type RefusalHeader, type RoundRequest } from './messages.ts';
+import { ROUND_STREAM_LIMITS } from './protocols.ts';
+import type { RoundStore } from './round-store.ts';
+
+export interface Peer {
+  readonly agent: AgentId;
+  readonly peerId: string;
+  /** Multiaddrs to dial, each ending in /p2p/<peerId>. */
+  readonly addrs: readonly string[];
+}
+
+export interface Reply {
+  header: { status: 'ok' | Refusal; agent: string; message?: string } & Record<string, unknown>;
+  payload?: Uint8Array;
+}
+
+export const MAX_REQUEST_BYTES = 4096;
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/** How long a server gives a client to send its request, and to take the reply. */
+export interface ServerDeadlines {
+  requestMs: number;
+  replyMs: number;
+}
+
+export const DEFAULT_DEADLINES: ServerDeadlines = { requestMs: 10_000, replyMs: 30_000 };
+
+/** Who may read this agent's rounds, and what the agent learns of what it served. */
+export interface ReaderAccess {
+  /** Maps a connected peer to an agent allowed to read, or undefined (refused). */
+  reader: (peerId: string) => AgentId | undefined;
+  /** After a reply went out; `round` is the round served (undefined for refusals and not-ready). */
+  onSent?: (reader: AgentId, bytes: number, round: Round | undefined) => void;
+  onError?: (peerId: string, err: Error) => void;
+}
+
+/** What of the libp2p node a round service uses. */
+export type RoundServiceComponents = Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol'>;
+
+/** What every ok header has; each protocol's schema adds its own fields. */
+export type OkHeaderSchema = z.ZodType<{ status: 'ok'; agent: string; waitedMs?: number | undefined }>;
+
+export interface RoundServiceInit<T, H extends OkHeaderSchema> {
+  protocol: string;
+  agent: AgentId;
+  /** What this agent serves. */
+  store: RoundStore<T>;
+  encode: (item: T, round: Round, req: RoundRequest) => Reply;
+  /** The ok header a client accepts. */
+  okHeader: H;
+  access: ReaderAccess;
+  /** Upper bound on how long a request may hold the server waiting for a round. */
+  maxWaitMs: number;
+  deadlines?: ServerDeadlines;
+}
+
+export interface FetchOptions {
+  /** The caller's stop: aborting it cancels the fetch at once, with an AbortError. */
+  signal: AbortSignal;
+  /** The whole fetch, dial to last byte; past it, a DeadlineError. */
+  timeoutMs: number;
+  maxPayloadBytes: number;
+}
+
+export interface Traffic {
+  bytesSent: number;
+  bytesReceived: number;
+  /** How long the server says it held the request waiting for the round (informational). */
+  waitedMs: number;
+}
+
+export type Fetched<H> = ({ header: H; payload: Uint8Array } | { header: RefusalHeader; payload?: undefined }) & Traffic;
+
+export class RoundService<T, H extends OkHeaderSchema> implements Startable {
+  private readonly components: RoundServiceComponents;
+  private readonly init: RoundServiceInit<T, H>;
+  private stopping = new AbortController();
+  private started = false;
+
+  constructor(components: RoundServiceComponents, init: RoundServiceInit<T, H>) {
+    this.components = components;
+    this.init = init;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.stopping = new AbortController();
+    await this.components.handle(this.init.protocol, (stream, connection) => this.serve(stream, connection), ROUND_STREAM_LIMITS);
+    this.started = true;
+  }
+
+  /** Unregisters the protocol and ends the waits of requests still held. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    this.stopping.abort();
+    await this.components.unhandle(this.init.protocol);
+  }
+
+  /**
+   * Dials `peer`, sends the request, reads the reply. Network failures throw plain Errors, a late peer a
+   * DeadlineError, a bad reply a WireError, and a stop (options.signal) an AbortError.
+   */
+  async fetch(peer: Peer, req: RoundRequest, options: FetchOptions): Promise<Fetched<z.output<H>>> {
+    const d = deadline(options.timeoutMs, options.signal);
+    const dial = stepSignal(d);
+    const stream = await this.components.dialProtocol(peer.addrs.map((a) => multiaddr(a)), this.init.protocol, { signal: dial.signal }).catch((err: unknown) => {
+      throw !options.signal.aborted && dial.timeout.aborted ? new DeadlineError(`dialling ${peer.agent} took longer than ${options.timeoutMs} ms`) : err;
+    });
+    const io = framed(stream, Math.max(MAX_HEADER_BYTES, options.maxPayloadBytes));
+    try {
+      const bytesSent = await io.write('request', [encodeJson(req)], d);
+      // Half-close: the request is all this side sends, so the server sees a clean end of input.
+      await stream.close({ signal: stepSignal(d).signal });
+      const rawHeader = await io.read('header', d);
+      if (rawHeader.byteLength > MAX_HEADER_BYTES) throw new WireError('oversize', `header of ${rawHeader.byteLength} bytes exceeds ${MAX_HEADER_BYTES}`);
+      const header: RefusalHeader | z.output<H> = parseReplyHeader(parseJsonFrame(rawHeader, 'response header'), this.init.okHeader);
+      const traffic = () => ({ bytesSent, bytesReceived: io.bytesRead, waitedMs: header.waitedMs ?? 0 });
+      if (header.status !== 'ok') return { header: header as RefusalHeader, ...traffic() };
+      const payload = await io.read('payload', d);
+      return { header, payload, ...traffic() };
+    } catch (err) {
+      stream.abort(err as Error);
+      throw err;
+    }
+  }
+
+  private async serve(stream: Stream, connection: Connection): Promise<void> {
+    const { agent, access, protocol } = this.init;
+    const deadlines = this.init.deadlines ?? DEFAULT_DEADLINES;
+    const stop = this.stopping.signal;
+    const peerId = connection.remotePeer.toString();
+    const io = framed(stream, MAX_REQUEST_BYTES);
+    try {
+      const reader = access.reader(peerId);
+      let reply: Reply;
+      if (reader === undefined) {
+        reply = { header: { status: 'forbidden', agent, message: `peer ${peerId} may not read ${protocol}` } };
+      } else {
+        const raw = await io.read('request', deadline(deadlines.requestMs, stop));
+        let req: RoundRequest | undefined;
+        try {
+          req = parseRoundRequest(raw);
+        } catch (err) {
+          reply = { header: { status: 'bad-request', agent, message: (err as Error).message } };
+        }
+        reply ??= await this.answer(req!, stop);
+      }
+      const replyDeadline = deadline(deadlines.replyMs, stop);
+      const bytes = await io.write('reply', [encodeJson(reply.header), ...(reply.payload ? [reply.payload] : [])], replyDeadline);
+      if (reader !== undefined) access.onSent?.(reader, bytes, reply.header.status === 'ok' ? Number(reply.header.round) : undefined);
+      await stream.close({ signal: stepSignal(replyDeadline).signal });
+    } catch (err) {
+      if (!stop.aborted) access.onError?.(peerId, err as Error);
+      stream.abort(err as Error);
+    }
+  }
+
+  /**
+   * The round a request gets: the one asked for, waiting for it up to the request's wait (bounded by
+   * the server); only when it is still not there, the newest round within the request's staleness bound.
+   */
+  private async answer(req: RoundRequest, stop: AbortSignal): Promise<Reply> {
+    const { store, agent } = this.init;
+    const t0 = performance.now();
+    const waitMs = Math.min(req.waitMs, this.init.maxWaitMs);
+    if (store.get(req.round) === undefined && (store.latestRound() ?? -1) < req.round && waitMs > 0) {
+      await store.waitFor(req.round, AbortSignal.any([stop, AbortSignal.timeout(waitMs)]));
+    }
+    // How long the request waited for the round: lets the reader tell waiting from transfer.
+    const waitedMs = Math.round(performance.now() - t0);
+    const r = store.get(req.round) !== undefined ? req.round : store.newestIn(req.minRound, req.round);
+    if (r !== undefined) {
+      const reply = this.init.encode(store.get(r)!, r, req);
+      return { ...reply, header: { ...reply.header, waitedMs } };
+    }
+    const oldest = store.oldestRound();
+    if (oldest !== undefined && req.round < oldest) return { header: { status: 'gone', agent, message: `round ${req.round} is no longer kept (oldest ${oldest})`, waitedMs } };
+    return { header: { status: 'not-ready', agent, message: `round ${req.round} not ready (latest ${store.latestRound() ?? 'none'})`, waitedMs } };
+  }
+}
+
+/** A fetch's result for the caller: the decoded value or the server's refusal, and the traffic. */
+export type FetchOutcome<V> = ({ ok: true; value: V } | { ok: false; status: Refusal; message: string }) & Traffic;
+
+export function outcomeOf<H, V>(f: Fetched<H>, decode: (header: H, payload: Uint8Array) => V): FetchOutcome<V> {
+  const traffic = { bytesSent: f.bytesSent, bytesReceived: f.bytesReceived, waitedMs: f.waitedMs };
+  if (f.payload === undefined) return { ok: false, status: f.header.status, message: f.header.message ?? '', ...traffic };
+  return { ok: true, value: decode(f.header, f.payload), ...traffic };
+}
