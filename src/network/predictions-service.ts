@@ -3,28 +3,14 @@
 // before anything reaches the learner.
 import type { Startable } from '@libp2p/interface';
 import type { PredictionBatch } from '../learning/types.ts';
-import type { AgentId } from '../topology/types.ts';
 import { decodePredictions, encodePredictions, payloadBytes, type Expectation } from './predictions-codec.ts';
 import { predictionHeaderSchema, type Encoding, type RoundRequest } from './messages.ts';
 import { PREDICTIONS_PROTOCOL } from './protocols.ts';
-import { outcomeOf, RoundService, type FetchOutcome, type Peer, type ReaderAccess, type RoundServiceComponents, type ServerDeadlines } from './round-service.ts';
-import type { RoundStore } from './round-store.ts';
+import { outcomeOf, RoundService, type ExpectingFetch, type FetchOutcome, type Peer, type RoundServiceComponents, type StoreServiceInit } from './round-service.ts';
 
-export interface PredictionsServiceInit {
-  agent: AgentId;
-  store: RoundStore<PredictionBatch>;
+export interface PredictionsServiceInit extends StoreServiceInit<PredictionBatch> {
   encoding: Encoding;
-  access: ReaderAccess;
-  /** Upper bound on how long a request may hold the server waiting for a round. */
-  maxWaitMs: number;
-  deadlines?: ServerDeadlines;
   protocol?: string;
-}
-
-export interface PredictionsFetch {
-  signal: AbortSignal;
-  timeoutMs: number;
-  expect: Expectation;
 }
 
 export class PredictionsService implements Startable {
@@ -32,12 +18,8 @@ export class PredictionsService implements Startable {
 
   constructor(components: RoundServiceComponents, init: PredictionsServiceInit) {
     this.rounds = new RoundService(components, {
+      ...init,
       protocol: init.protocol ?? PREDICTIONS_PROTOCOL,
-      agent: init.agent,
-      store: init.store,
-      access: init.access,
-      maxWaitMs: init.maxWaitMs,
-      deadlines: init.deadlines,
       okHeader: predictionHeaderSchema,
       encode: (batch, _round, req) => {
         // Embeddings only of the width the reader can use (a reader that names none takes any).
@@ -50,7 +32,7 @@ export class PredictionsService implements Startable {
   start = () => this.rounds.start();
   stop = () => this.rounds.stop();
 
-  async fetch(peer: Peer, req: RoundRequest, { signal, timeoutMs, expect }: PredictionsFetch): Promise<FetchOutcome<PredictionBatch>> {
+  async fetch(peer: Peer, req: RoundRequest, { signal, timeoutMs, expect }: ExpectingFetch<Expectation>): Promise<FetchOutcome<PredictionBatch>> {
     // The largest reply an honest teacher can send: every head it may have, f32, our embedding width.
     const maxPayloadBytes = payloadBytes({ heads: expect.maxHeads, classes: expect.classes, samples: expect.samples, encoding: 'f32', embeddingSize: expect.embeddingSize });
     const f = await this.rounds.fetch(peer, req, { signal, timeoutMs, maxPayloadBytes });

@@ -68,6 +68,16 @@ export interface RoundServiceInit<T, H extends OkHeaderSchema> {
   deadlines?: ServerDeadlines;
 }
 
+/** What serving a round store takes, whatever the protocol (the init of each protocol's service). */
+export type StoreServiceInit<T> = Pick<RoundServiceInit<T, OkHeaderSchema>, 'agent' | 'store' | 'access' | 'maxWaitMs' | 'deadlines'>;
+
+/** One fetch of a protocol whose reply is checked against `expect`. */
+export interface ExpectingFetch<E> {
+  signal: AbortSignal;
+  timeoutMs: number;
+  expect: E;
+}
+
 export interface FetchOptions {
   /** The caller's stop: aborting it cancels the fetch at once, with an AbortError. */
   signal: AbortSignal;
