@@ -13,6 +13,11 @@ export interface TargetChoice {
   readonly mask: Float32Array;
   /** Samples kept by the gate. */
   readonly used: number;
+  /**
+   * The candidates as they were chosen among (prior-corrected when the policy says so), in the order of
+   * the teachers; absent once targets of several chunks are joined (merge-targets.ts).
+   */
+  readonly candidates?: readonly Float32Array[];
 }
 
 export interface ChooseOptions {
@@ -101,7 +106,7 @@ export function chooseTargets(opts: ChooseOptions): TargetChoice {
     mask[s] = keep ? 1 : 0;
     if (keep) used++;
   }
-  return { targets, mask, used };
+  return { targets, mask, used, candidates: source };
 }
 
 export interface HeadPolicy {
