@@ -53,7 +53,8 @@ export async function createHost(opts: HostOptions): Promise<Libp2p> {
   } catch (err) {
     // A taken port is one line naming the address, not libp2p's advice and stack traces.
     if ((err as Error).name !== 'UnsupportedListenAddressesError') throw err;
-    throw (await whyNotListening(opts.listen)) ?? new ListenAddressError(opts.listen.join(' '), (err as Error).message.split('\n')[0]);
+    // Only TCP addresses can be bound again to ask the system why; for the others libp2p's message is all there is.
+    throw (await whyNotListening(opts.listen)) ?? new ListenAddressError(opts.listen.join(' '), 'libp2p could not listen on it');
   }
 }
 

@@ -10,7 +10,6 @@ import { outcomeOf, RoundService, type ExpectingFetch, type FetchOutcome, type P
 
 export interface PredictionsServiceInit extends StoreServiceInit<PredictionBatch> {
   encoding: Encoding;
-  protocol?: string;
 }
 
 export class PredictionsService implements Startable {
@@ -19,7 +18,7 @@ export class PredictionsService implements Startable {
   constructor(components: RoundServiceComponents, init: PredictionsServiceInit) {
     this.rounds = new RoundService(components, {
       ...init,
-      protocol: init.protocol ?? PREDICTIONS_PROTOCOL,
+      protocol: PREDICTIONS_PROTOCOL,
       okHeader: predictionHeaderSchema,
       encode: (batch, _round, req) => {
         // Embeddings only of the width the reader can use (a reader that names none takes any).

@@ -10,19 +10,6 @@ import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts
 import { loadOrCreateKey, peerIdString } from './identity.ts';
 import type { Peer } from './round-service.ts';
 
-export interface RosterEntry {
-  peerId: string;
-  /** Addresses without /p2p (or with this entry's own /p2p suffix). */
-  addrs: string[];
-}
-
-export interface Roster {
-  /** The file it was read from (for messages). */
-  source: string;
-  topology?: string;
-  agents: Record<string, RosterEntry>;
-}
-
 const PEER_ID = /^(12D3KooW|Qm)[1-9A-HJ-NP-Za-km-z]{40,60}$/;
 
 const addrSchema = z.string().refine((a) => {
@@ -34,15 +21,21 @@ const addrSchema = z.string().refine((a) => {
   }
 }, 'not a multiaddr');
 
-const rosterSchema = z
+const entrySchema = z
   .object({
-    topology: z.string().optional(),
-    agents: z.record(
-      z.string().min(1),
-      z.object({ peerId: z.string().regex(PEER_ID, 'not a libp2p peer id'), addrs: z.array(addrSchema).optional() }).strict(),
-    ),
+    peerId: z.string().regex(PEER_ID, 'not a libp2p peer id'),
+    /** Addresses without /p2p (or with this entry's own /p2p suffix). */
+    addrs: z.array(addrSchema).default([]),
   })
   .strict();
+export type RosterEntry = z.output<typeof entrySchema>;
+
+const rosterSchema = z.object({ topology: z.string().optional(), agents: z.record(z.string().min(1), entrySchema) }).strict();
+
+export type Roster = z.output<typeof rosterSchema> & {
+  /** The file it was read from (for messages). */
+  source: string;
+};
 
 /** Reads and checks a roster file; every problem is a ConfigError naming file:line. */
 export function readRoster(file: string): Roster {
@@ -89,10 +82,22 @@ export function resolveBootstrap(roster: Roster, addr: string): string {
     return addr;
   }
   const bare = addr.replace(/\/$/, '');
-  for (const e of Object.values(roster.agents)) {
-    if (e.addrs.some((a) => a.replace(/\/p2p\/[^/]+$/, '') === bare)) return withPeerId(bare, e.peerId);
-  }
+  const listed = (a: string) => Object.values(roster.agents).find((e) => e.addrs.some((x) => x.replace(/\/p2p\/[^/]+$/, '') === a));
+  const entry = listed(bare);
+  if (entry) return withPeerId(bare, entry.peerId);
+  // HOST:PORT is no multiaddr: the suggestion is the multiaddr it means (as is when the roster lists it).
+  const meant = hostPortMultiaddr(bare);
+  if (meant) throw new ConfigError(roster.source, undefined, `bootstrap ${addr} is not a multiaddr: give it as ${listed(meant) ? meant : `${meant}/p2p/<peer id>`}`);
   throw new ConfigError(roster.source, undefined, `bootstrap ${addr}: no roster agent lists this address; give it as ${bare}/p2p/<peer id>`);
+}
+
+/** The multiaddr of a HOST:PORT address (127.0.0.1:4001, [::1]:4001, host.lan:4001); undefined for anything else. */
+export function hostPortMultiaddr(addr: string): string | undefined {
+  const m = /^(?:tcp:\/\/)?(?:\[([0-9a-fA-F:.]+)\]|([^/:\s]+)):(\d{1,5})$/.exec(addr);
+  if (!m) return undefined;
+  const host = m[1] ?? m[2];
+  const proto = m[1] !== undefined ? 'ip6' : /^\d{1,3}(\.\d{1,3}){3}$/.test(host) ? 'ip4' : 'dns';
+  return `/${proto}/${host}/tcp/${m[3]}`;
 }
 
 /** The error of an agent whose key is not the one the roster names for it. */

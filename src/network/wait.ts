@@ -31,8 +31,3 @@ export class Changes {
     });
   }
 }
-
-/** Whether `err` is a stop (an abort that is not a timeout): it ends the caller's work instead of counting as a failure. */
-export function isStop(err: unknown, signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true && (err as Error)?.name !== 'TimeoutError' && (err as Error)?.name !== 'DeadlineError';
-}

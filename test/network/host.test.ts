@@ -55,6 +55,12 @@ describe('createHost', () => {
       expect((both as ListenAddressError).addr).toBe(addr);
       const foreign = await createHost({ privateKey: key, listen: ['/ip4/10.255.255.254/tcp/0'], transport: 'tcp', allowedPeers: () => new Set() }).catch((e: unknown) => e);
       expect((foreign as Error).message).toBe('cannot listen on /ip4/10.255.255.254/tcp/0: address not available on this machine');
+      // an address only libp2p can judge (memory) still gives one line naming it
+      const mem = `/memory/mhd-host-${process.pid}`;
+      const held = await createHost({ privateKey: key, listen: [mem], transport: 'memory', allowedPeers: () => new Set() });
+      const twice = await createHost({ privateKey: key, listen: [mem], transport: 'memory', allowedPeers: () => new Set() }).catch((e: unknown) => e);
+      await held.stop();
+      expect((twice as Error).message).toBe(`cannot listen on ${mem}: libp2p could not listen on it`);
     } finally {
       await first.stop();
     }

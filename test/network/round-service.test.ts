@@ -150,3 +150,98 @@ describe('RoundStore', () => {
     expect(performance.now() - t1).toBeLessThan(100);
   });
 });
+
+describe('the service\'s life and the caller\'s signal', async () => {
+  const { createServer } = await import('node:net');
+  const { DeadlineError } = await import('../../src/network/errors.ts');
+  const { fetchPredictions } = await import('../helpers/services.ts');
+  const { Changes } = await import('../../src/network/wait.ts');
+  const kA = await generateKeyPair('Ed25519');
+  const kB = await generateKeyPair('Ed25519');
+  const ids = new Set([kA, kB].map((k) => peerIdFromPrivateKey(k).toString()));
+  const nodes: Libp2p[] = [];
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+  const tcpHost = async (key: typeof kA) => {
+    const node = await createHost({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => ids });
+    nodes.push(node);
+    return node;
+  };
+  const exp = { agent: 'a', minRound: 0, maxRound: 5, chunkHash: () => 'c0', classes: 2, samples: 1, maxHeads: 4, embeddingSize: 3 };
+  const one = (round: number, embedding?: PredictionBatch['embedding']): PredictionBatch => ({ agent: 'a', round, chunkHash: 'c0', heads: 1, classes: 2, samples: 1, probs: Float32Array.from([0.5, 0.5]), embedding });
+  const peerOf = (node: Libp2p) => ({ agent: 'a', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String) });
+
+  it('start twice registers once; stop unregisters, and ends a request it holds at once', async () => {
+    const a = await tcpHost(kA);
+    const b = await tcpHost(kB);
+    const store = new RoundStore<PredictionBatch>(2);
+    const service = await servePredictions(a, 'a', store, 'f32', { reader: () => 'b', maxWaitMs: 20_000 });
+    await service.start();
+    expect(a.getProtocols()).toContain(PREDICTIONS_PROTOCOL);
+    // held: round 5 is not there, and the server would wait up to 20 s for it
+    const held = fetchPredictions(b, peerOf(a), { round: 5, minRound: 5, waitMs: 20_000 }, exp, 30_000).then(
+      (o) => o,
+      (e: unknown) => e,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    await service.stop();
+    await service.stop();
+    await held;
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(a.getProtocols()).not.toContain(PREDICTIONS_PROTOCOL);
+    await expect(fetchPredictions(b, peerOf(a), { round: 0 }, exp, 3000)).rejects.toThrow();
+  });
+
+  it('embeddings go only to a reader that asks for their width', async () => {
+    const a = await tcpHost(kA);
+    const b = await tcpHost(kB);
+    const store = new RoundStore<PredictionBatch>(2);
+    store.put(0, one(0, { size: 3, values: Float32Array.from([1, 2, 3]) }));
+    await servePredictions(a, 'a', store, 'f32', { reader: () => 'b', maxWaitMs: 0 });
+    const fetchWith = (embeddingSize: number | undefined) => fetchPredictions(b, peerOf(a), { round: 0, embedding: true, embeddingSize }, exp, 3000);
+    const same = await fetchWith(3);
+    expect(same.ok && Array.from(same.value.embedding!.values)).toEqual([1, 2, 3]);
+    const any = await fetchWith(undefined);
+    expect(any.ok && any.value.embedding?.size).toBe(3);
+    const other = await fetchWith(5);
+    expect(other.ok && other.value.embedding).toBeUndefined();
+    const none = await fetchPredictions(b, peerOf(a), { round: 0 }, exp, 3000);
+    expect(none.ok && none.value.embedding).toBeUndefined();
+  });
+
+  it('a peer that accepts the connection and never speaks is a DeadlineError at the fetch\'s deadline; a stop is an abort, at once', async () => {
+    const b = await tcpHost(kB);
+    const mute = createServer(() => undefined);
+    await new Promise<void>((r) => mute.listen(0, '127.0.0.1', r));
+    const port = (mute.address() as { port: number }).port;
+    const peer = { agent: 'a', peerId: peerIdFromPrivateKey(kA).toString(), addrs: [`/ip4/127.0.0.1/tcp/${port}/p2p/${peerIdFromPrivateKey(kA).toString()}`] };
+    try {
+      const late = await fetchPredictions(b, peer, { round: 0 }, exp, 400).catch((e: unknown) => e);
+      expect(late).toBeInstanceOf(DeadlineError);
+      expect((late as Error).message).toMatch(/dialling a took longer than 400 ms/);
+      const stop = new AbortController();
+      setTimeout(() => stop.abort(), 100);
+      const t0 = performance.now();
+      const stopped = await fetchPredictions(b, peer, { round: 0 }, exp, 20_000, stop.signal).catch((e: unknown) => e);
+      expect(performance.now() - t0).toBeLessThan(3000);
+      expect(stopped).not.toBeInstanceOf(DeadlineError);
+      expect((stopped as Error).name).toMatch(/Abort/);
+    } finally {
+      mute.close();
+    }
+  });
+
+  it('Changes.until: true at once when the condition holds, false at once when the signal has aborted', async () => {
+    const c = new Changes();
+    expect(await c.until(() => true, AbortSignal.abort())).toBe(true);
+    expect(await c.until(() => false, AbortSignal.abort())).toBe(false);
+    let ready = false;
+    const waiting = c.until(() => ready, AbortSignal.timeout(5000));
+    c.notify();
+    ready = true;
+    c.notify();
+    expect(await waiting).toBe(true);
+  });
+});
