@@ -1,7 +1,7 @@
 // The resolved topology: who learns from whom. A directed edge `from -> to` means `to` learns from
 // `from` (it fetches `from`'s predictions); an undirected edge is both.
 import { z } from 'zod';
-import { behaviourSchema, parseBehaviour } from './adversaries.ts';
+import { BEHAVIOUR_HELP, behaviourSchema, parseBehaviour, type Behaviour } from './adversaries.ts';
 
 export type AgentId = string;
 
@@ -9,17 +9,21 @@ export const edgeSchema = z.object({ from: z.string(), to: z.string() }).strict(
 export type Edge = z.output<typeof edgeSchema>;
 
 /** A behaviour, or (in run configs written before behaviours were stored parsed) its spec. */
-const behaviourOrSpec = z.union([
-  behaviourSchema,
-  z.string().transform((spec, ctx) => {
+const behaviourOrSpec = z.unknown().transform((v, ctx): Behaviour => {
+  const problem = (message: string) => {
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  };
+  if (typeof v === 'string') {
     try {
-      return parseBehaviour(spec);
+      return parseBehaviour(v);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
+      return problem((err as Error).message);
     }
-  }),
-]);
+  }
+  const parsed = behaviourSchema.safeParse(v);
+  return parsed.success ? parsed.data : problem(`not a behaviour (expected ${BEHAVIOUR_HELP})`);
+});
 
 /** The resolved topology, as loaded from a file (load.ts) and kept in a run's config.json. */
 export const topologySchema = z

@@ -26,6 +26,19 @@ describe('readRunConfig', () => {
     expect(readRunConfig(join(dir, 'config.json'))).toEqual(JSON.parse(JSON.stringify(config)));
   });
 
+  it('reads a config written before the five timeouts and the parsed behaviours as the same run', () => {
+    const file = edited((c) => {
+      delete c.timeouts;
+      c.fetchTimeoutMs = 7000;
+      c.lingerMs = 300;
+      c.topology.adversaries = { a1: 'constant:3' };
+    });
+    const config = readRunConfig(file);
+    expect(config.timeouts).toEqual({ fetchWaitMs: 7000, fetchDeadlineMs: 12_000, serveWaitMs: 7000, locateWaitMs: 7000, lingerMs: 300 });
+    expect(config.topology.adversaries).toEqual({ a1: { kind: 'constant', cls: 3 } });
+    expect(() => readRunConfig(edited((c) => (c.topology.adversaries = { a1: 'lies' })))).toThrow(/unknown behaviour "lies"/);
+  });
+
   it.each([
     ['a missing file', () => join(tempDir(), 'config.json'), /no such run configuration/],
     ['an edge naming an unknown agent', () => edited((c) => (c.topology.edges[0].to = 'ghost')), /edge 1 names unknown agent "ghost"/],
