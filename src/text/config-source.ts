@@ -56,12 +56,58 @@ export function readConfigText(text: string, source: string): ConfigSource {
   };
 }
 
-/** Checks `src.value` against `schema`; the first issue becomes a ConfigError naming the field. */
+/**
+ * Checks `src.value` against `schema`; one issue becomes a ConfigError naming the field. An unknown key
+ * comes first, with the known key nearest to it: a misspelt field is then named as such, at its own
+ * line, rather than as the field it failed to set.
+ */
 export function parseWith<S extends z.ZodType>(schema: S, src: ConfigSource): z.infer<S> {
   const parsed = schema.safeParse(src.value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  const issues = parsed.error.issues;
+  const issue = issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0];
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  if (issue.code === 'unrecognized_keys') return src.fail([...path, issue.keys[0]], `unknown field "${[...path, issue.keys[0]].join('.')}"`);
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0];
+    const near = nearest(key, knownKeys(schema, path));
+    return src.fail([...path, key], `unknown field "${[...path, key].join('.')}"${near ? ` (did you mean "${near}"?)` : ''}`);
+  }
   return src.fail(path, path.length > 0 ? `field "${path.join('.')}": ${issue.message}` : issue.message);
+}
+
+type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; shape?: Record<string, z.ZodType>; valueType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[] };
+const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** The fields of the object schema at `path` inside `schema` (none when it is no object there). */
+function knownKeys(schema: z.ZodType | undefined, path: Path): string[] {
+  if (!schema) return [];
+  const def = defOf(schema);
+  if (def.innerType) return knownKeys(def.innerType, path);
+  if (def.type === 'pipe') return [...knownKeys(def.in, path), ...knownKeys(def.out, path)];
+  if (def.type === 'union') return (def.options ?? []).flatMap((o) => knownKeys(o, path));
+  if (def.type === 'object' && def.shape) return path.length === 0 ? Object.keys(def.shape) : knownKeys(def.shape[path[0]], path.slice(1));
+  if (path.length === 0) return [];
+  if (def.type === 'record') return knownKeys(def.valueType, path.slice(1));
+  if (def.type === 'array') return knownKeys(def.element, path.slice(1));
+  return [];
+}
+
+/** The candidate closest to `word` by edit distance, when close enough to be a slip (a third of it). */
+function nearest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { key: string; d: number } | undefined;
+  for (const key of candidates) {
+    const d = editDistance(word.toLowerCase(), key.toLowerCase());
+    if (d <= Math.max(1, Math.floor(key.length / 3)) && (!best || d < best.d)) best = { key, d };
+  }
+  return best?.key;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length];
 }
