@@ -72,7 +72,15 @@ const commanderParser =
       throw new InvalidArgumentError((err as Error).message);
     }
   };
-const bool = (name: string) => commanderParser((raw) => parseBoolean(name, raw));
+/** `--defence`: on or off (true, false, 1 and 0 are taken too, as the profile knobs take them). */
+const onOff = (name: string) =>
+  commanderParser((raw) => {
+    try {
+      return parseBoolean(name, raw);
+    } catch {
+      throw new Error(`${name} must be on or off, got "${raw}"`);
+    }
+  });
 const PLACEHOLDER: Record<Knob['kind'], string> = { int: '<n>', number: '<x>', boolean: '<bool>', enum: '<name>' };
 
 /** A profile knob's override flag, read off the schema: no default, so the profile's value stands. */
@@ -142,7 +150,7 @@ export function addExperimentOptions(cmd: Command): Command {
   for (const k of PROFILE_KNOBS) cmd.addOption(knobOption(k));
   return cmd
     .addOption(new Option('--adversary <agent=behaviour>', `experiments: make an agent lie (${BEHAVIOUR_HELP}); repeatable`).argParser(adversaryOption))
-    .addOption(new Option('--defence <on|off>', 'the defence against lying neighbours (trust scores, exclusion)').default(D.defence).argParser(bool('--defence')));
+    .addOption(new Option('--defence <on|off>', 'the defence against lying neighbours (trust scores, exclusion)').default(D.defence, D.defence ? 'on' : 'off').argParser(onOff('--defence')));
 }
 
 const adversaryOption = (raw: string, prev: string[] | undefined): string[] => {

@@ -140,6 +140,10 @@ describe('profile knobs: flags, help, parsing and baselines come from the profil
     expect(() => parseFlags(['--nu0', '-1'])).toThrow(/--nu0 must be a number >= 0, got "-1"/);
     expect(() => parseFlags(['--prior-correction', '9'])).toThrow(/--prior-correction must be a number >= 0 and <= 8, got "9"/);
     expect(() => parseFlags(['--gate-aux', 'maybe'])).toThrow(/--gate-aux must be true or false, got "maybe"/);
+    // The defence is on or off (its help says so, and its default reads "on"); the knobs stay true or false.
+    expect(() => parseFlags(['--defence', 'maybe'])).toThrow(/--defence must be on or off, got "maybe"/);
+    expect([parseFlags([]).defence, parseFlags(['--defence', 'off']).defence, parseFlags(['--defence', 'on']).defence]).toEqual([true, false, true]);
+    expect(addExperimentOptions(new Command()).options.find((o) => o.long === '--defence')?.defaultValueDescription).toBe('on');
     expect(() => parseFlags(['--teacher', 'loudest'])).toThrow(/Allowed choices are most-confident, mean, confidence-weighted/);
     // Every numeric knob: at and just past its bounds, the flag takes what the profile's schema takes.
     for (const k of PROFILE_KNOBS) {
