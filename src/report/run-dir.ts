@@ -20,8 +20,8 @@ export interface RunData {
   dir: string;
   config: RunConfig;
   agents: AgentRun[];
-  /** Written by the launcher: wall time and agents that failed. */
-  launcher?: { wallSeconds: number; failed: Record<AgentId, string> };
+  /** Written by the launcher: wall time, agents that failed, whether the run was interrupted (absent in older runs). */
+  launcher?: { wallSeconds: number; failed: Record<AgentId, string>; interrupted?: boolean };
   /** Metrics lines that did not parse (1-based line numbers), skipped. */
   skipped: { agent: AgentId; line: number }[];
 }

@@ -1,6 +1,7 @@
-// The summary of a run: per agent, the latest evaluation of every head (private and shared accuracy),
-// bytes sent and received, and mean and min over the agents that did not fail (a failed agent's last
-// evaluation is stale: it is shown apart). Written as summary.json and summary.csv.
+// The summary of a run: per agent, its status, the latest evaluation of every head (private and shared
+// accuracy), bytes sent and received, and mean and min over the agents that did not fail (a failed
+// agent's last evaluation is stale: it is shown apart); agents that never started and agents that learnt
+// from nobody. Written as summary.json and summary.csv; formatSummary is the table every command prints.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeEvaluation } from '../data/eval-sample.ts';
@@ -9,11 +10,14 @@ import type { AgentId } from '../topology/types.ts';
 import type { RunData } from './run-dir.ts';
 import { formatTable, percent } from '../text/table.ts';
 import { adversarySpecs, formatBehaviour } from '../topology/adversaries.ts';
+import { agentStatus, untaughtAgents, type AgentStatus } from './agent-status.ts';
 
 export interface AgentSummary {
   id: AgentId;
-  /** finished | stopped | failed | running (no end record) */
-  status: string;
+  /** finished | stopped | failed | running | not started (agent-status.ts, agentStatus) */
+  status: AgentStatus;
+  /** The launcher's word on a failed or not started agent, when it had one (e.g. "exited with code 1"). */
+  reason?: string;
   roundsCompleted: number;
   /** Round of the evaluation reported (-1: none yet). */
   evalRound: number;
@@ -45,18 +49,24 @@ export interface Summary {
   partition: string;
   topology: string;
   rounds: number;
+  /** The agents' backends, from their start records ('unknown' when none started). */
   backend: string;
   wallSeconds: number;
+  /** Every agent of the topology, in its order (also those that never started). */
   agents: AgentSummary[];
   /** Agents whose last word is a failure: listed apart, left out of mean, min and best. */
   failed: AgentId[];
+  /** Agents that never began round 0 (an interrupted start-up): no figures, and no failure. */
+  notStarted: AgentId[];
+  /** Agents that learnt from no neighbour in any round they completed (agent-status.ts, untaughtAgents). */
+  untaught: AgentId[];
   /** Which test rows the accuracies are on (src/data/eval-sample.ts). */
   evaluation: string;
   /** Whether the defence against lying neighbours was on. */
   defence: boolean;
   /** Agent -> lie, for the adversaries of the run (none: empty). */
   adversaries: Record<AgentId, string>;
-  /** Over the honest agents that did not fail. */
+  /** Over the honest agents that did not fail (empty when none reported). */
   mean: Stat;
   min: Stat;
   /** Mean over agents of their best head's accuracies. */
@@ -65,12 +75,13 @@ export interface Summary {
 
 const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 
+/** Honest agents with an evaluation that did not fail: those mean, min and best are over. */
+const counted = (agents: readonly AgentSummary[]) => agents.filter((a) => a.sharedAccuracy.length > 0 && a.status !== 'failed' && a.adversary === undefined);
+
 export function summarize(run: RunData): Summary {
   const c = run.config;
-  const failed = run.launcher?.failed ?? {};
   const central = run.agents.find((a) => a.id === CENTRAL_AGENT);
-  const ids = c.mode === 'central' ? c.topology.agents : run.agents.map((a) => a.id).sort((a, b) => c.topology.agents.indexOf(a) - c.topology.agents.indexOf(b));
-  const agents = ids.map((id): AgentSummary => {
+  const agents = c.topology.agents.map((id): AgentSummary => {
     const a = c.mode === 'central' ? central : run.agents.find((x) => x.id === id);
     const rounds = a?.rounds ?? [];
     const evals = rounds.filter((r) => r.eval);
@@ -79,13 +90,14 @@ export function summarize(run: RunData): Summary {
     const priv = (c.mode === 'central' ? last?.eval?.perAgentPrivate?.[id] : last?.eval?.privateAccuracy) ?? [];
     const bestHead = shared.length ? shared.indexOf(Math.max(...shared)) : 0;
     const sum = (f: (r: (typeof rounds)[number]) => Record<string, number>) => rounds.reduce((t, r) => t + Object.values(f(r)).reduce((x, y) => x + y, 0), 0);
-    // The agent's own end record of its latest session is its last word; the launcher's record of a
-    // crash counts only when the agent said nothing after it (a restarted agent writes a new session).
-    const launcherFailed = failed[id] !== undefined || (c.mode === 'central' && failed[CENTRAL_AGENT] !== undefined);
-    const status = a?.end?.status ?? (launcherFailed ? 'failed' : a ? 'running' : 'missing');
+    // In central mode every agent's figures are the central learner's, and so are its status and the launcher's word.
+    const launcherIds = c.mode === 'central' ? [id, CENTRAL_AGENT] : [id];
+    const status = agentStatus(a, run.launcher, launcherIds);
+    const reason = status === 'failed' || status === 'not started' ? launcherIds.map((x) => run.launcher?.failed[x]).find((r) => r !== undefined) : undefined;
     return {
       id,
       status,
+      ...(reason !== undefined ? { reason } : {}),
       roundsCompleted: rounds.length === 0 ? 0 : rounds[rounds.length - 1].round + 1,
       evalRound: last?.round ?? -1,
       privateAccuracy: priv,
@@ -100,7 +112,7 @@ export function summarize(run: RunData): Summary {
       trust: rounds[rounds.length - 1]?.trust ?? {},
     };
   });
-  const evaluated = agents.filter((a) => a.sharedAccuracy.length > 0 && a.status !== 'failed' && a.adversary === undefined);
+  const evaluated = counted(agents);
   const heads = Math.max(0, ...evaluated.map((a) => a.sharedAccuracy.length));
   const perHead = (key: 'privateAccuracy' | 'sharedAccuracy', f: (xs: number[]) => number) =>
     Array.from({ length: heads }, (_, h) => f(evaluated.filter((a) => a[key].length > h).map((a) => a[key][h])));
@@ -116,6 +128,8 @@ export function summarize(run: RunData): Summary {
     wallSeconds: run.launcher?.wallSeconds ?? (times.length ? (Math.max(...times) - Math.min(...times)) / 1000 : 0),
     agents,
     failed: failedAgents({ agents }),
+    notStarted: agents.filter((a) => a.status === 'not started').map((a) => a.id),
+    untaught: untaughtAgents(c, run.agents),
     evaluation: describeEvaluation(c.evalSamples, c.seed, c.evalSplit),
     defence: c.defence.enabled,
     adversaries: adversarySpecs(c.topology.adversaries),
@@ -137,41 +151,96 @@ function kib(bytes: number): string {
   return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)}M` : `${(bytes / 1024).toFixed(0)}K`;
 }
 
-/** A table's header and rows, for the terminal (formatTable) or a page (htmlTable). */
+/** A table's header and rows, for the terminal (formatTable) or a page (htmlTable); notes go under it. */
 export interface TableData {
   header: string[];
   rows: string[][];
+  notes?: string[];
 }
 
-/** The per-agent table: main head and best head, private and shared, bytes; mean and min rows; then the failed agents. */
+/** The widest line formatSummary prints for a run of up to a few hundred agents. */
+export const SUMMARY_WIDTH = 100;
+
+/** Agents whose figures stand apart, after mean and min: their last evaluation is stale, or they have none. */
+const apart = (a: AgentSummary) => a.status === 'failed' || a.status === 'not started';
+
+/**
+ * The per-agent table of every command (cluster, simulate, node, report): status, main head, the best
+ * head chosen by shared accuracy with that accuracy, the same head's private accuracy, bytes; mean and
+ * min rows; then the failed and not started agents. Marks: `*` a liar, `!` learnt from no neighbour.
+ */
 export function summaryTable(s: Summary): TableData {
+  const evaluated = counted(s.agents);
+  const headWidth = Math.max(2, ...s.agents.map((a) => `h${a.bestHead}`.length));
+  const bestCell = (head: string, v: number) => `${head.padEnd(headWidth)} ${percent(v).padStart(6)}`;
+  const untaught = new Set(s.untaught);
   const row = (a: AgentSummary) => {
     const has = a.sharedAccuracy.length > 0;
     const pct = (v: number | undefined) => (has && v !== undefined ? percent(v) : '-');
-    const note = (a.adversary !== undefined ? ` [liar: ${a.adversary}]` : '') + (a.status === 'finished' ? '' : ` (${a.status}${a.roundsCompleted ? ` after ${a.roundsCompleted} rounds` : ''})`);
-    return [a.id + note, pct(a.privateAccuracy[0]), pct(a.sharedAccuracy[0]), has ? `h${a.bestHead}` : '-', pct(a.privateAccuracy[a.bestHead]), pct(a.sharedAccuracy[a.bestHead]), kib(a.bytesSent), kib(a.bytesReceived)];
+    const id = a.id + (a.adversary !== undefined ? '*' : '') + (untaught.has(a.id) ? '!' : '');
+    const status = a.status === 'finished' || a.status === 'not started' ? a.status : `${a.status} ${a.roundsCompleted}/${s.rounds}`;
+    const bytes = a.status === 'not started' ? '-' : `${kib(a.bytesSent)}/${kib(a.bytesReceived)}`;
+    return [id, status, pct(a.privateAccuracy[0]), pct(a.sharedAccuracy[0]), has ? bestCell(`h${a.bestHead}`, a.sharedAccuracy[a.bestHead]) : '-', pct(a.privateAccuracy[a.bestHead]), bytes];
   };
-  const rows = s.agents.filter((a) => a.status !== 'failed').map(row);
-  const stat = (label: string, st: Stat, best: { p: string; s: string }) => [label, percent(st.privateAccuracy[0] ?? 0), percent(st.sharedAccuracy[0] ?? 0), '', best.p, best.s, '', ''];
-  const evaluated = s.agents.filter((a) => a.sharedAccuracy.length > 0 && a.status !== 'failed' && a.adversary === undefined);
-  const minBest = (k: 'privateAccuracy' | 'sharedAccuracy') => percent(evaluated.length ? Math.min(...evaluated.map((a) => a[k][a.bestHead])) : 0);
-  rows.push(stat('mean', s.mean, { p: percent(s.best.privateAccuracy), s: percent(s.best.sharedAccuracy) }));
-  rows.push(stat('min', s.min, { p: minBest('privateAccuracy'), s: minBest('sharedAccuracy') }));
+  const rows = s.agents.filter((a) => !apart(a)).map(row);
+  const notes: string[] = [];
+  if (evaluated.length > 0) {
+    const minBest = (k: 'privateAccuracy' | 'sharedAccuracy') => Math.min(...evaluated.map((a) => a[k][a.bestHead]));
+    const stat = (label: string, count: string, st: Stat, best: { p: number; s: number }) => [label, count, percent(st.privateAccuracy[0]), percent(st.sharedAccuracy[0]), bestCell('', best.s), percent(best.p), ''];
+    rows.push(stat('mean', `${evaluated.length} agent${evaluated.length === 1 ? '' : 's'}`, s.mean, { p: s.best.privateAccuracy, s: s.best.sharedAccuracy }));
+    rows.push(stat('min', '', s.min, { p: minBest('privateAccuracy'), s: minBest('sharedAccuracy') }));
+    notes.push("best head (by shared): the head with the top shared accuracy; its private: that same head's private");
+  } else {
+    const counts = new Map<string, number>();
+    for (const a of s.agents) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
+    notes.push(`no agent reported an accuracy (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}): no mean or min`);
+  }
   // Failed agents after the statistics they are not part of: their last evaluation is stale.
-  rows.push(...s.agents.filter((a) => a.status === 'failed').map(row));
-  return { header: ['agent', 'private main', 'shared main', 'best', 'private best', 'shared best', 'sent', 'received'], rows };
+  rows.push(...s.agents.filter(apart).map(row));
+  if (Object.keys(s.adversaries).length > 0) notes.push('* a liar of the experiment: left out of mean and min');
+  if (s.untaught.length > 0) notes.push(`! learnt from no neighbour in any round: ${s.untaught.join(', ')}`);
+  return { header: ['agent', 'status', 'private main', 'shared main', 'best head (by shared)', 'its private', 'sent/received'], rows, notes };
+}
+
+/** Joins `parts` with ", " into lines of at most `width` characters; a continued line is indented. */
+function wrapParts(parts: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const p of parts) {
+    // +1: the comma the line gets if it ends here.
+    if (line && line.length + 2 + p.length + 1 > width) {
+      lines.push(`${line},`);
+      line = `  ${p}`;
+    } else line = line ? `${line}, ${p}` : p;
+  }
+  return [...lines, line];
 }
 
 export function summaryTitle(s: Summary): string {
   const liars = Object.entries(s.adversaries).map(([a, b]) => `${a}=${b}`);
-  const trust = `defence ${s.defence ? 'on' : 'off'}${liars.length ? `, liars ${liars.join(' ')} (mean and min over honest agents)` : ''}`;
-  const evaluated = s.evaluation === undefined || s.evaluation === 'the whole test split' ? '' : `, accuracy on ${s.evaluation.replace(/ \(the whole .*\)$/, '')}`;
-  return `${s.mode} on ${s.topology}, ${s.dataset} ${s.partition}, ${s.rounds} rounds, backend ${s.backend}, ${s.wallSeconds.toFixed(1)}s, ${trust}${evaluated}`;
+  const evaluated = s.evaluation === undefined || s.evaluation === 'the whole test split' ? [] : [`accuracy on ${s.evaluation.replace(/ \(the whole .*\)$/, '')}`];
+  const parts = [
+    `${s.mode} on ${s.topology}`,
+    `${s.dataset} ${s.partition}`,
+    `${s.rounds} rounds`,
+    // No agent started: no backend to name.
+    ...(s.backend === 'unknown' ? [] : [`backend ${s.backend}`]),
+    `${s.wallSeconds.toFixed(1)}s`,
+    `defence ${s.defence ? 'on' : 'off'}`,
+    ...(liars.length ? [`liars ${liars.join(' ')} (mean and min over honest agents)`] : []),
+    ...evaluated,
+  ];
+  return wrapParts(parts, SUMMARY_WIDTH).join('\n');
 }
 
+/** The table every run command prints: the title, the per-agent table, its notes. At most SUMMARY_WIDTH columns. */
 export function formatSummary(s: Summary): string {
   const t = summaryTable(s);
-  return [summaryTitle(s), formatTable(t.header, t.rows)].join('\n');
+  // Figures right-aligned, also in columns where a '-' stands for a missing one.
+  const figures = new Set([2, 3, 5]);
+  const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i].length)));
+  const align = (r: string[]) => r.map((c, i) => (figures.has(i) ? c.padStart(widths[i]) : c));
+  return [summaryTitle(s), formatTable(align(t.header), t.rows.map(align)), ...(t.notes ?? [])].join('\n');
 }
 
 /** Private and shared accuracy of every head, per agent. */

@@ -1,91 +1,70 @@
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildRunReport } from '../../src/report/build.ts';
 import { spawnSync } from 'node:child_process';
+import { buildRunReport } from '../../src/report/build.ts';
 import { readRun } from '../../src/report/run-dir.ts';
-import { failedAgents, formatSummary } from '../../src/report/summary.ts';
+import { failedAgents, formatSummary, summarize, SUMMARY_WIDTH } from '../../src/report/summary.ts';
 import { NODE } from '../helpers/node-bin.ts';
-import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
+import { craftRun, end, finished, round, start } from './fixture.ts';
 
-function round(agent: string, r: number, shared: number[], priv: number[], sent = 100) {
-  return {
-    type: 'round', agent, round: r, mode: 'mhd', backend: 'wasm (SIMD)', seconds: 1, trainSeconds: 0.5, exchangeSeconds: 0.3, fetchSeconds: 0.2, evalSeconds: 0.2,
-    loss: { total: 1, ce: 1, distill: [0, 0], embedding: 0 }, teachersUsed: [], skipped: [], rejected: [], samplesUsed: [],
-    bytesSent: { x: sent }, bytesReceived: { x: 2 * sent }, eval: { sharedAccuracy: shared, privateAccuracy: priv },
-  };
-}
+const widest = (text: string) => Math.max(...text.split('\n').map((l) => l.length));
+const statuses = (s: ReturnType<typeof summarize>) => Object.fromEntries(s.agents.map((a) => [a.id, a.status]));
 
 describe('summary of a run directory', () => {
   it('reads partial and damaged metrics, marks unfinished and failed agents, computes mean and min', () => {
-    const dir = tempDir();
-    const config = tinyConfig({ topology: topologyFile('name: pair\nagents: 3\ngraph: line\n'), auxHeads: 1 });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-    const write = (agent: string, lines: unknown[], tail = '') => {
-      mkdirSync(join(dir, 'agents', agent), { recursive: true });
-      writeFileSync(join(dir, 'agents', agent, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n' + tail);
-    };
-    const start = (agent: string) => ({ type: 'start', agent, peerId: `p-${agent}`, backend: 'wasm (SIMD)', heads: 2, profile: 'small', startRound: 0, histogram: [], time: '2026-01-01T00:00:00Z' });
-    write('a0', [start('a0'), round('a0', 0, [0.5, 0.6], [0.9, 0.8]), round('a0', 1, [0.7, 0.8], [0.95, 0.9]), { type: 'end', agent: 'a0', status: 'finished', roundsCompleted: 2, bytesSent: { x: 50 }, time: '2026-01-01T00:00:10Z' }]);
-    // a1 was killed while writing its second round: the half line is skipped
-    write('a1', [start('a1'), round('a1', 0, [0.4, 0.3], [0.8, 0.7])], '{"type":"round","agent":"a1","rou');
-    write('a2', [start('a2'), round('a2', 0, [0.6, 0.5], [0.9, 0.9])]);
-    appendFileSync(join(dir, 'launcher.json'), JSON.stringify({ wallSeconds: 12, failed: { a2: 'killed by SIGKILL' } }));
+    const dir = craftRun({
+      agents: {
+        a0: [start('a0'), round('a0', 0, [0.5, 0.6], [0.9, 0.8]), round('a0', 1, [0.7, 0.8], [0.95, 0.9]), end('a0', 'finished', 2, { x: 50 })],
+        // a1 was killed while writing its second round: the half line is skipped
+        a1: [start('a1'), round('a1', 0, [0.4, 0.3], [0.8, 0.7])],
+        a2: [start('a2'), round('a2', 0, [0.6, 0.5], [0.9, 0.9])],
+      },
+      tails: { a1: '{"type":"round","agent":"a1","rou' },
+      launcher: { wallSeconds: 12, failed: { a2: 'killed by SIGKILL' } },
+    });
     const { summary, reportFile } = buildRunReport(dir);
     const byId = Object.fromEntries(summary.agents.map((a) => [a.id, a]));
     expect(byId.a0).toMatchObject({ status: 'finished', roundsCompleted: 2, bestHead: 1, bytesSent: 250, bytesReceived: 400 });
     expect(byId.a0.sharedAccuracy).toEqual([0.7, 0.8]);
     expect(byId.a1).toMatchObject({ status: 'running', roundsCompleted: 1, bestHead: 0 });
-    expect(byId.a2.status).toBe('failed');
+    expect(byId.a2).toMatchObject({ status: 'failed', reason: 'killed by SIGKILL' });
     // the failed agent's last evaluation is stale: it counts in neither mean nor min
     expect(summary.mean.sharedAccuracy[0]).toBeCloseTo((0.7 + 0.4) / 2, 10);
     expect(summary.min.sharedAccuracy[1]).toBeCloseTo(0.3, 10);
     expect(summary.best.sharedAccuracy).toBeCloseTo((0.8 + 0.4) / 2, 10);
     expect(summary.wallSeconds).toBe(12);
-    expect(formatSummary(summary)).toMatch(/a2 \(failed after 1 rounds\)/);
+    expect(formatSummary(summary)).toMatch(/^a2 +failed 1\/3 /m);
+    expect(formatSummary(summary)).toMatch(/^a1 +running 1\/3 /m);
     expect(reportFile).toMatch(/report.html$/);
   });
 
-  const start = (agent: string, startRound = 0) => ({ type: 'start', agent, peerId: `p-${agent}`, backend: 'wasm (SIMD)', heads: 2, profile: 'small', startRound, histogram: [], time: '2026-01-01T00:00:00Z' });
-  const end = (agent: string, status: string, rounds: number) => ({ type: 'end', agent, status, roundsCompleted: rounds, bytesSent: {}, time: '2026-01-01T00:00:10Z' });
-  function runDir(agents: Record<string, unknown[]>, failed: Record<string, string>, tails: Record<string, string> = {}): string {
-    const dir = tempDir();
-    const config = tinyConfig({ topology: topologyFile('name: line-3\nagents: 3\ngraph: line\n'), auxHeads: 1 });
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-    for (const [agent, lines] of Object.entries(agents)) {
-      mkdirSync(join(dir, 'agents', agent), { recursive: true });
-      writeFileSync(join(dir, 'agents', agent, 'metrics.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n' + (tails[agent] ?? ''));
-    }
-    writeFileSync(join(dir, 'launcher.json'), JSON.stringify({ wallSeconds: 3, failed }));
-    return dir;
-  }
-
   it("a restarted agent that finishes is reported by its own last word, not the launcher's earlier record", () => {
-    const dir = runDir(
-      {
+    const dir = craftRun({
+      agents: {
         a0: [start('a0'), round('a0', 0, [0.5, 0.5], [0.9, 0.9]), round('a0', 1, [0.6, 0.6], [0.9, 0.9]), end('a0', 'finished', 2)],
         // killed after round 0, restarted with --resume, finished
         a1: [start('a1'), round('a1', 0, [0.4, 0.4], [0.8, 0.8]), start('a1', 1), round('a1', 1, [0.5, 0.5], [0.8, 0.8]), end('a1', 'finished', 2)],
         // stopped once, restarted, then killed: its last session has no end
         a2: [start('a2'), round('a2', 0, [0.4, 0.4], [0.8, 0.8]), end('a2', 'stopped', 1), start('a2', 1)],
       },
-      { a1: 'killed by SIGKILL', a2: 'killed by SIGKILL' },
-    );
+      launcher: { wallSeconds: 3, failed: { a1: 'killed by SIGKILL', a2: 'killed by SIGKILL' } },
+    });
     const { summary } = buildRunReport(dir);
-    const status = Object.fromEntries(summary.agents.map((a) => [a.id, a.status]));
-    expect(status).toEqual({ a0: 'finished', a1: 'finished', a2: 'failed' });
+    expect(statuses(summary)).toEqual({ a0: 'finished', a1: 'finished', a2: 'failed' });
     expect(failedAgents(summary)).toEqual(['a2']);
+    expect(summary.agents[1].reason).toBeUndefined();
   });
 
   it('mean and min are over the agents that did not fail; the failed ones are listed apart', () => {
-    const dir = runDir(
-      {
+    const dir = craftRun({
+      agents: {
         a0: [start('a0'), round('a0', 0, [0.7, 0.7], [0.9, 0.9]), end('a0', 'finished', 1)],
         a1: [start('a1'), round('a1', 0, [0.5, 0.6], [0.8, 0.8]), end('a1', 'finished', 1)],
         a2: [start('a2'), round('a2', 0, [0.1, 0.1], [0.2, 0.2])],
       },
-      { a2: 'killed by SIGKILL' },
-    );
+      launcher: { wallSeconds: 3, failed: { a2: 'killed by SIGKILL' } },
+    });
     const { summary } = buildRunReport(dir);
     expect(summary.mean.sharedAccuracy[0]).toBeCloseTo(0.6, 10);
     expect(summary.min.sharedAccuracy[0]).toBeCloseTo(0.5, 10);
@@ -94,14 +73,115 @@ describe('summary of a run directory', () => {
     const lines = formatSummary(summary).split('\n');
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
     expect(at(/^min\b/)).toBeGreaterThan(0);
-    expect(at(/^a2 \(failed/)).toBeGreaterThan(at(/^min\b/));
+    expect(lines[at(/^mean\b/)]).toMatch(/^mean +2 agents +85\.0% +60\.0% +65\.0% +85\.0%$/);
+    expect(at(/^a2 +failed/)).toBeGreaterThan(at(/^min\b/));
   });
 
   it('report says which agent and line it skipped when a metrics line is torn', () => {
-    const dir = runDir({ a0: [start('a0'), round('a0', 0, [0.5, 0.5], [0.9, 0.9])], a1: [start('a1'), round('a1', 0, [0.4, 0.3], [0.8, 0.7])] }, {}, { a1: '{"type":"round","agent":"a1","rou' });
+    const dir = craftRun({ agents: { a0: [start('a0'), round('a0', 0, [0.5, 0.5], [0.9, 0.9])], a1: [start('a1'), round('a1', 0, [0.4, 0.3], [0.8, 0.7])] }, tails: { a1: '{"type":"round","agent":"a1","rou' } });
     expect(readRun(dir).skipped).toEqual([{ agent: 'a1', line: 3 }]);
     const res = spawnSync(NODE, ['src/cli.ts', 'report', dir], { encoding: 'utf8' });
     expect(res.status).toBe(0);
-    expect(res.stderr.trim()).toBe('warning: skipped a torn line: agents/a1/metrics.jsonl line 3');
+    expect(res.stderr.trim()).toMatch(/^(mhd: )?warning: skipped a torn line: agents\/a1\/metrics\.jsonl line 3$/);
+  });
+});
+
+describe('an interrupted start-up', () => {
+  // Ctrl-C 4 s in: a0 had begun, a1 has an empty metrics file, a2 and a3 no directory; every worker exited.
+  const topology = 'name: ring-4\nagents: 4\ngraph: ring\n';
+  const failed = { a0: 'exited with code 0', a1: 'its worker w0 exited with code 0', a2: 'its worker w1 exited with code 0', a3: 'its worker w1 exited with code 0' };
+
+  it('agents that never began round 0 are not started, not failed, in the summary, its table and summary.json alike', () => {
+    const dir = craftRun({ topology, agents: { a0: [start('a0'), round('a0', 0, [0.5, 0.6], [0.9, 0.8]), end('a0', 'stopped', 1)], a1: [] }, launcher: { wallSeconds: 4, failed, interrupted: true } });
+    const { summary } = buildRunReport(dir);
+    expect(statuses(summary)).toEqual({ a0: 'stopped', a1: 'not started', a2: 'not started', a3: 'not started' });
+    expect(summary.failed).toEqual([]);
+    expect(summary.notStarted).toEqual(['a1', 'a2', 'a3']);
+    const json = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    expect(json.agents.map((a: { id: string }) => a.id)).toEqual(['a0', 'a1', 'a2', 'a3']);
+    expect(json.failed).toEqual([]);
+    const table = formatSummary(summary);
+    expect(table).toMatch(/^a2 +not started +- +- +- +- +-$/m);
+    expect(table).not.toMatch(/failed| 0\.0%/);
+    // mean and min are over a0 alone
+    expect(table).toMatch(/^mean +1 agent +90\.0% +50\.0%/m);
+  });
+
+  it('with no agent results, the table says so instead of a backend "unknown" and 0.0 % means', () => {
+    const dir = craftRun({ topology, agents: {}, launcher: { wallSeconds: 4, failed, interrupted: true } });
+    const summary = summarize(readRun(dir));
+    expect(summary.agents.map((a) => a.status)).toEqual(Array(4).fill('not started'));
+    expect(summary.agents[2].reason).toBe('its worker w1 exited with code 0');
+    const table = formatSummary(summary);
+    expect(table).not.toMatch(/unknown|0\.0%|^mean|^min/m);
+    expect(table).toMatch(/^no agent reported an accuracy \(4 not started\): no mean or min$/m);
+  });
+
+  it('an agent the launcher saw fail to start in a run nobody interrupted is failed', () => {
+    const dir = craftRun({ agents: { a0: finished('a0', 1, [0.5, 0.5], [0.9, 0.9]), a2: finished('a2', 1, [0.5, 0.5], [0.9, 0.9]) }, launcher: { wallSeconds: 4, failed: { a1: 'could not start: address in use' } } });
+    const summary = summarize(readRun(dir));
+    expect(statuses(summary)).toEqual({ a0: 'finished', a1: 'failed', a2: 'finished' });
+    expect(summary.failed).toEqual(['a1']);
+  });
+});
+
+describe('agents that learnt from nobody', () => {
+  it('an mhd agent with in-neighbours and no teacher in any round is untaught, and the table marks it', () => {
+    const dir = craftRun({
+      // a star: a0 is every other agent's one neighbour; a3 has none (no edge)
+      topology: 'name: star\nagents: [a0, a1, a2, a3]\nedges: [[a0, a1], [a0, a2]]\n',
+      agents: {
+        a0: finished('a0', 2, [0.5, 0.5], [0.9, 0.9], []),
+        // a teacher in round 1 only is enough
+        a1: [start('a1'), round('a1', 0, [0.5, 0.5], [0.9, 0.9], { teachers: [] }), round('a1', 1, [0.5, 0.5], [0.9, 0.9], { teachers: ['a0'] })],
+        a2: [start('a2'), round('a2', 0, [0.5, 0.5], [0.9, 0.9], { teachers: [] })],
+        a3: finished('a3', 2, [0.5, 0.5], [0.9, 0.9], []),
+      },
+    });
+    const summary = summarize(readRun(dir));
+    expect(summary.untaught).toEqual(['a0', 'a2']);
+    const table = formatSummary(summary);
+    expect(table).toMatch(/^a0! +finished/m);
+    expect(table).toMatch(/^a3 +finished/m);
+    expect(table).toMatch(/^! learnt from no neighbour in any round: a0, a2$/m);
+  });
+
+  it('baselines without neighbours by design never are; gossip is judged as mhd', () => {
+    const agents = { a0: finished('a0', 1, [0.5], [0.9], []), a1: finished('a1', 1, [0.5], [0.9], []), a2: finished('a2', 1, [0.5], [0.9], ['a1']) };
+    expect(summarize(readRun(craftRun({ agents, options: { mode: 'isolated' } }))).untaught).toEqual([]);
+    expect(summarize(readRun(craftRun({ agents, options: { mode: 'gossip' } }))).untaught).toEqual(['a0', 'a1']);
+  });
+});
+
+describe('the table', () => {
+  it('fits 100 columns for 8 agents with liars, says what best means and labels the best head\'s private figure', () => {
+    const agents = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`a${i}`, finished(`a${i}`, 10, [0.86, 0.89, 0.9, 0.913], [0.978, 0.975, 0.97, 0.95])]));
+    agents.a7 = [start('a7'), round('a7', 0, [0.1, 0.2], [0.3, 0.4])];
+    const dir = craftRun({
+      topology: 'name: ring-8\nagents: 8\ngraph: ring\nadversaries:\n  a3: shift\n  a5: sleeper:3\n',
+      agents,
+      options: { rounds: 10, auxHeads: 3, evalSamples: 300 },
+      launcher: { wallSeconds: 1234.5, failed: { a7: 'killed by SIGKILL' } },
+    });
+    const text = formatSummary(summarize(readRun(dir)));
+    expect(widest(text)).toBeLessThanOrEqual(SUMMARY_WIDTH);
+    const lines = text.split('\n');
+    const header = lines.find((l) => l.startsWith('agent'))!;
+    expect(header).toMatch(/private main +shared main +best head \(by shared\) +its private +sent\/received$/);
+    expect(lines.find((l) => l.startsWith('a0 '))).toMatch(/^a0 +finished +97\.8% +86\.0% +h3 +91\.3% +95\.0% +\d+K\/\d+K$/);
+    expect(text).toMatch(/^a3\* +finished/m);
+    expect(text).toMatch(/^a7 +failed 1\/10/m);
+    expect(text).toMatch(/its private: that same head's private$/m);
+  });
+});
+
+describe('a report with a baseline', () => {
+  it('reads the baseline run, says which of its lines it skipped, and writes nothing to it', () => {
+    const dir = craftRun({ agents: { a0: finished('a0', 1, [0.5, 0.6], [0.9, 0.8]) } });
+    const base = craftRun({ agents: { a0: finished('a0', 1, [0.4, 0.4], [0.9, 0.9]) }, tails: { a0: '{"type":"ro' }, options: { mode: 'isolated' } });
+    const { skipped } = buildRunReport(dir, { baseline: base });
+    expect(skipped).toEqual([`${base}/agents/a0/metrics.jsonl line 4`]);
+    expect(existsSync(join(base, 'summary.json'))).toBe(false);
+    expect(() => buildRunReport(dir, { baseline: join(base, 'nowhere') })).toThrow(/not a run directory/);
   });
 });
