@@ -28,7 +28,7 @@ const get = (o: Json, path: string): Json => path.split('.').reduce<Json>((v, k)
 
 /** `o` without the per-machine keys (a deep copy). */
 function shared(o: RunConfig): Json {
-  const copy = structuredClone(o) as Record<string, Record<string, Json>>;
+  const copy = structuredClone(o) as unknown as Record<string, Json>;
   for (const path of PER_MACHINE_KEYS) {
     const keys = path.split('.');
     const parent = keys.slice(0, -1).reduce<Record<string, Json> | undefined>((v, k) => v?.[k] as Record<string, Json> | undefined, copy);
