@@ -59,6 +59,29 @@ describe('prediction codec', () => {
     expect(() => decodePredictions({ ...header, chunkHash: 'other' }, payload, exp)).toThrow(/chunk hash other does not match/);
   });
 
+  it('a payload longer than promised, a negative probability and a non-finite embedding are each rejected with their reason', () => {
+    const reason = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as WireError).reason;
+      }
+      return 'accepted';
+    };
+    const { header, payload } = encodePredictions(batch, 'f32', true);
+    expect(reason(() => decodePredictions(header, Uint8Array.from([...payload, 0]), exp))).toBe('wrong-shape');
+    const negative = payload.slice();
+    const view = new DataView(negative.buffer);
+    view.setFloat32(0, -0.25, true);
+    view.setFloat32(4, 1.25, true);
+    expect(reason(() => decodePredictions(header, negative, exp))).toBe('bad-row-sum');
+    const blown = payload.slice();
+    new DataView(blown.buffer).setFloat32(32, Number.NaN, true);
+    expect(reason(() => decodePredictions(header, blown, exp))).toBe('non-finite');
+    // a header whose status is not text is malformed, before any field is read
+    expect(() => parseReplyHeader({ status: 5, agent: 'a' }, predictionHeaderSchema)).toThrow(/lacks a status/);
+  });
+
   it('accepts embeddings only of the width the reader can use', () => {
     const { header, payload } = encodePredictions(batch, 'f32', true);
     expect(() => decodePredictions(header, payload, { ...exp, embeddingSize: 5 })).toThrow(/embeddings of width 3, expected 5/);

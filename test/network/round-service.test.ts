@@ -233,6 +233,24 @@ describe('the service\'s life and the caller\'s signal', async () => {
     }
   });
 
+  it('a reply header over its own limit is oversize even when the payload may be larger; a refusal without a message has an empty one', async () => {
+    const a = await tcpHost(kA);
+    const b = await tcpHost(kB);
+    const { prefixed } = await import('../helpers/hosts.ts');
+    let header: Record<string, unknown> = { status: 'ok', agent: 'a', round: 0, pad: 'x'.repeat(70_000) };
+    await a.handle(PREDICTIONS_PROTOCOL, async (stream) => {
+      stream.send(prefixed([encodeJson(header)]));
+      await stream.close();
+    });
+    // 5000 samples: the reader takes payloads far over the header limit
+    const big = { ...exp, samples: 5000, embeddingSize: 0 };
+    const oversize = await fetchPredictions(b, peerOf(a), { round: 0 }, big, 3000).catch((e: unknown) => e);
+    expect(oversize).toBeInstanceOf(WireError);
+    expect((oversize as WireError).message).toMatch(/header of 70\d{3} bytes exceeds 65536/);
+    header = { status: 'not-ready', agent: 'a' };
+    expect(await fetchPredictions(b, peerOf(a), { round: 0 }, exp, 3000)).toMatchObject({ ok: false, status: 'not-ready', message: '' });
+  });
+
   it('Changes.until: true at once when the condition holds, false at once when the signal has aborted', async () => {
     const c = new Changes();
     expect(await c.until(() => true, AbortSignal.abort())).toBe(true);
