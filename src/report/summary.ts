@@ -203,7 +203,7 @@ export function summaryTable(s: Summary): TableData {
 }
 
 /** Joins `parts` with ", " into lines of at most `width` characters; a continued line is indented. */
-function wrapParts(parts: readonly string[], width: number): string[] {
+export function wrapParts(parts: readonly string[], width: number): string[] {
   const lines: string[] = [];
   let line = '';
   for (const p of parts) {
