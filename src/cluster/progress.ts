@@ -53,13 +53,15 @@ const ended = (s: AgentState) => s.status === 'finished' || s.status === 'stoppe
 
 /**
  * Seconds left, from the rounds done so far: the cluster's pace since its rounds began (`seconds`)
- * over the rounds its live agents have left. Undefined before any round is done.
+ * over the rounds its live agents have left. Undefined until the rounds done are as many as the live
+ * agents (about one each: a first round alone, with its warm-up, says little).
  */
 export function estimateSeconds(states: readonly AgentState[], seconds: number): number | undefined {
   const done = states.reduce((t, s) => t + Math.max(0, s.round - (s.firstRound ?? 0)), 0);
-  const left = states.filter((s) => !ended(s)).reduce((t, s) => t + s.rounds - s.round, 0);
+  const live = states.filter((s) => !ended(s));
+  const left = live.reduce((t, s) => t + s.rounds - s.round, 0);
   if (left === 0) return 0;
-  return done > 0 ? (seconds * left) / done : undefined;
+  return done > 0 && done >= live.length ? (seconds * left) / done : undefined;
 }
 
 function counts(states: readonly AgentState[]): string {

@@ -29,6 +29,8 @@ describe('progress lines', () => {
     // 2 + 3 + 1 rounds in 60 s; 8 + 7 + 4 left
     expect(estimateSeconds(states, 60)).toBeCloseTo((60 * 19) / 6, 10);
     expect(estimateSeconds(states.map((s) => ({ ...s, round: s.firstRound ?? 0 })), 60)).toBeUndefined();
+    // 2 rounds done among 3 running agents: too early to tell
+    expect(estimateSeconds([{ ...states[0], round: 2 }, { ...states[1], round: 0 }, { ...states[2], round: 5 }], 60)).toBeUndefined();
     expect(estimateSeconds([{ round: 4, rounds: 10, status: 'FAILED' }, { round: 10, rounds: 10, status: 'finished' }], 60)).toBe(0);
     const line = headerLine(states, 75, estimateSeconds(states, 60), 80);
     expect(line).toBe('elapsed 1m15s | ETA 3m10s | 3 running | 11/30 rounds');
@@ -108,7 +110,8 @@ describe('progress display', () => {
       many.update({ type: 'round', agent: 'a7', round: 1, rounds: 4, loss: 1, shared: [0.4], seconds: 1 });
       many.stop();
       const line = String(log.mock.calls.at(-1)?.[0]);
-      expect(line).toBe('[10s, ETA 2h50m] 256 agents: rounds 0..2 of 4 | 256 starting');
+      // one round done of 256 agents' first: no ETA yet
+      expect(line).toBe('[10s, ETA -] 256 agents: rounds 0..2 of 4 | 256 starting');
       expect(line.length).toBeLessThanOrEqual(80);
       const few = createProgress(['a0', 'a1', 'a2'], 4, false, 60_000, { columns: 80 });
       few.update({ type: 'round', agent: 'a1', round: 0, rounds: 4, loss: 1, shared: [0.4], seconds: 1 });
