@@ -8,6 +8,7 @@ import type { TransportKind } from '../network/host.ts';
 import { loadOrCreateKey, peerIdString } from '../network/identity.ts';
 import type { Peer } from '../network/round-service.ts';
 import { checkOwnEntry, resolveBootstrap, rosterPeers, RosterMismatchError, type Roster } from '../network/roster.ts';
+import { inNeighbours } from '../topology/types.ts';
 import { Agent } from './agent.ts';
 import { runningAgents, type RunConfig } from './config.ts';
 import { StartupError } from './errors.ts';
@@ -29,8 +30,24 @@ export interface NodeOptions {
   bootstrap?: string[];
   /** Also look on the local network with multicast DNS. */
   mdns?: boolean;
+  /** Called once the agent is up (its run directory written, its host listening), before its first round. */
+  onStarted?: (agent: Agent) => void;
 }
 
+/**
+ * Refuses a node that could learn from nobody: its mode exchanges, the topology gives it neighbours to
+ * learn from, and it has neither a roster (discovery) nor a --peer for any of them.
+ */
+export function assertReachable(o: Pick<NodeOptions, 'config' | 'agent' | 'peers' | 'roster'>): void {
+  if (o.roster || o.config.mode === 'isolated' || o.config.mode === 'central') return;
+  const teachers = inNeighbours(o.config.topology, o.agent);
+  if (teachers.length === 0 || teachers.some((t) => o.peers?.[t])) return;
+  const given = Object.keys(o.peers ?? {});
+  throw new Error(
+    `${o.agent} learns from ${teachers.join(', ')} in ${o.config.topology.name}, but ${given.length ? `--peer names only ${given.join(', ')}` : 'no peer is given'}: ` +
+      `give --peer AGENT=MULTIADDR for its neighbours, or --roster FILE (from \`mhd keys\`) to find them`,
+  );
+}
 
 /** Checks the roster against the run and the key; returns the agent's peers and discovery options. */
 async function fromRoster(o: NodeOptions, roster: Roster): Promise<Pick<Parameters<typeof Agent.create>[0], 'peers' | 'discovery'>> {
@@ -53,8 +70,8 @@ export async function runNode(o: NodeOptions): Promise<void> {
   let agent: Agent;
   let peers: Record<string, Peer>;
   try {
+    assertReachable(o);
     const discovered = o.roster ? await fromRoster(o, o.roster) : {};
-    // No peers at all is allowed (a baseline, a drill): the agent then skips every neighbour, and says so.
     peers = discovered.peers ?? o.peers ?? {};
     agent = await Agent.create({ ...discovered, agent: o.agent, config: o.config, runDir: o.runDir, transport: o.transport ?? 'tcp', listen: o.listen, keyFile: o.keyFile, resume: o.resume, echoLog: o.echoLog });
   } catch (err) {
@@ -65,6 +82,7 @@ export async function runNode(o: NodeOptions): Promise<void> {
   const discovering = new AbortController();
   try {
     agent.setPeers(peers);
+    o.onStarted?.(agent);
     const search = agent.discover(discovering.signal);
     await agent.run(stop.signal);
     discovering.abort();

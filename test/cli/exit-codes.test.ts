@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatHeads, formatSummary } from '../../src/report/summary.ts';
 import { runCli } from '../helpers/node-bin.ts';
 import { tempDir, topologyFile } from '../helpers/config.ts';
 
@@ -38,7 +39,7 @@ describe('exit codes', () => {
     appendFileSync(join(dir, 'agents', 'a1', 'metrics.jsonl'), '{"type":"round","agent":"a1","rou');
     const rep = await mhd(['report', dir]);
     expect(rep.code).toBe(0);
-    expect(rep.stderr).toMatch(/^warning: skipped a torn line: .*a1/m);
+    expect(rep.stderr).toMatch(/^mhd: warning: skipped a torn line: .*a1/m);
     expect(rep.stdout).toMatch(/^a1\s/m);
     expect(existsSync(join(dir, 'report.html'))).toBe(true);
   }, 150_000);
@@ -52,7 +53,7 @@ describe('exit codes', () => {
     expect(await fails(['node', ...tiny])).toMatch(/missing --agent/);
     expect(await fails(['node', '--print-id'])).toMatch(/--print-id needs --key FILE/);
     expect(await fails(['node', '--agent', 'a0', ...tiny, '--bootstrap', '/ip4/127.0.0.1/tcp/1'])).toMatch(/--bootstrap and --mdns need --roster FILE/);
-    expect(await fails(['node', '--agent', 'zz', ...tiny, '--out', join(tempDir(), 'run')])).toMatch(/unknown agent "zz"/);
+    expect(await fails(['node', '--agent', 'zz', ...tiny, '--out', join(tempDir(), 'run')])).toBe('mhd: unknown agent "zz": the run has a0, a1, a2');
     const key = join(tempDir(), 'k');
     const first = await mhd(['node', '--print-id', '--key', key]);
     expect(first.code).toBe(0);
@@ -68,9 +69,10 @@ describe('exit codes', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^1 agent\(s\) failed: a1 \(could not start: .*not a libp2p private key/m);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
-    expect(summary.agents.map((a: { id: string; status: string }) => [a.id, a.status])).toEqual([
-      ['a0', 'finished'],
-      ['a2', 'finished'],
-    ]);
+    // The one table of every run command.
+    expect(res.stdout).toContain(`${formatSummary(summary)}\n\n${formatHeads(summary)}\n\nresults: ${dir} (`);
+    const status = Object.fromEntries(summary.agents.map((a: { id: string; status: string }) => [a.id, a.status]));
+    expect(status).toMatchObject({ a0: 'finished', a2: 'finished' });
+    expect(status.a1).not.toBe('finished');
   }, 150_000);
 });

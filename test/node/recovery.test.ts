@@ -1,5 +1,6 @@
 // The paths that matter when things go wrong, in-process: resuming with live neighbours, --resume
-// without a checkpoint, lingering for a slow reader, and runNode (the body of `mhd node`).
+// without a checkpoint, lingering for a slow reader, and runNode (the body of `mhd node`), which
+// refuses to start with no way to its neighbours.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,11 +9,12 @@ import { publicChunk } from '../../src/learning/chunks.ts';
 import type { RoundTargets } from '../../src/learning/learner.ts';
 import type { NamedWeights } from '../../src/learning/gossip.ts';
 import { readCheckpoint } from '../../src/model/checkpoint.ts';
+import { loadOrCreateKey, peerIdString } from '../../src/network/identity.ts';
 import { writeKeys, readRoster, keyFile } from '../../src/network/roster.ts';
 import { Agent } from '../../src/node/agent.ts';
 import type { ExchangeMode } from '../../src/node/exchange-mode.ts';
 import { writeRunConfig } from '../../src/node/config.ts';
-import { parseListen, runNode } from '../../src/node/run-node.ts';
+import { assertReachable, parseListen, runNode } from '../../src/node/run-node.ts';
 import { StartupError } from '../../src/node/errors.ts';
 import { readRun } from '../../src/report/run-dir.ts';
 import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
@@ -148,14 +150,24 @@ describe('lingering after the last round', () => {
 });
 
 describe('runNode (mhd node) in-process', () => {
-  it('runs one agent with no peers to the end, skipping its neighbour', async () => {
+  it('refuses to start with no way to its neighbours; with an unreachable --peer it runs to the end, skipping it', async () => {
     const dir = tempDir();
     const config = tinyConfig({ topology: line2, rounds: 1, fetchTimeout: 1 });
     writeRunConfig(dir, config);
-    await runNode({ config, agent: 'a0', runDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp' });
+    const base = { config, agent: 'a0', runDir: dir, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp' as const };
+    const refused = await runNode(base).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(StartupError);
+    expect((refused as Error).message).toBe('a0 learns from a1 in line-2, but no peer is given: give --peer AGENT=MULTIADDR for its neighbours, or --roster FILE (from `mhd keys`) to find them');
+    // A --peer for another agent than its neighbours is no way to them either; an isolated node needs none.
+    expect(() => assertReachable({ config, agent: 'a0', peers: { a0: { agent: 'a0', peerId: 'x', addrs: [] } } })).toThrow(/but --peer names only a0:/);
+    expect(() => assertReachable({ config: tinyConfig({ topology: line2, mode: 'isolated' }), agent: 'a0' })).not.toThrow();
+    const id = peerIdString(await loadOrCreateKey(join(dir, 'other.key')));
+    let started = 0;
+    await runNode({ ...base, peers: { a1: { agent: 'a1', peerId: id, addrs: [`/ip4/127.0.0.1/tcp/9/p2p/${id}`] } }, onStarted: () => started++ });
+    expect(started).toBe(1);
     const a0 = readRun(dir).agents.find((a) => a.id === 'a0')!;
     expect(a0.end!.status).toBe('finished');
-    expect(a0.rounds[0].skipped).toEqual([{ agent: 'a1', reason: 'no address known for this neighbour' }]);
+    expect(a0.rounds[0].skipped).toEqual([{ agent: 'a1', reason: expect.stringMatching(/unreachable/) }]);
   }, 60_000);
 
   it('with a roster: runs on its own key; a roster that lacks agents, a missing key or another agent\'s key is a StartupError', async () => {
