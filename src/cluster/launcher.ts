@@ -100,6 +100,8 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
   const why = new Map<AgentId, string>();
   const ready = new Map<string, Peer>();
   const finished = new Set<string>();
+  /** Agents whose worker ended cleanly on a stop (Ctrl-C) before they were up: no failure, and not ready. */
+  const unstarted = new Set<string>();
   let interrupted = false;
   const tell = (w: number, msg: ToAgent) => {
     if (workers[w]?.connected) workers[w].send(msg, () => undefined);
@@ -113,7 +115,7 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
 
   let allReady: () => void = () => undefined;
   const readyPromise = new Promise<void>((resolve) => (allReady = resolve));
-  const checkReady = () => ready.size + Object.keys(failed).length === ids.length && allReady();
+  const checkReady = () => ready.size + Object.keys(failed).length + unstarted.size === ids.length && allReady();
   const fail = (agent: AgentId, reason: string, output: string) => {
     if (failed[agent] !== undefined || finished.has(agent)) return;
     failed[agent] = reason;
@@ -161,7 +163,13 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
         const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
         for (const agent of group) {
           if (!why.has(agent)) why.set(agent, fileTail(output, 1).replace(/^mhd: /, '') || 'no output');
-          if (!finished.has(agent) || code !== 0) fail(agent, group.length === 1 ? reason : `its worker w${w} ${reason}`, output);
+          if (finished.has(agent) && code === 0) continue;
+          if (interrupted && code === 0) {
+            // Stopped before its first round (a worker that got the stop before the peer map ends so).
+            if (!ready.has(agent)) unstarted.add(agent);
+            emit({ type: 'done', agent, outcome: 'stopped' });
+            checkReady();
+          } else fail(agent, group.length === 1 ? reason : `its worker w${w} ${reason}`, output);
         }
         resolve();
       });
