@@ -253,7 +253,9 @@ export function headsTable(s: Summary): TableData {
   return { header, rows };
 }
 
+/** The table of every head; empty when no agent reported an accuracy (formatSummary says so). */
 export function formatHeads(s: Summary): string {
+  if (s.mean.sharedAccuracy.length === 0) return '';
   const t = headsTable(s);
   return formatTable(t.header, t.rows);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildRunReport } from '../../src/report/build.ts';
 import { readRun } from '../../src/report/run-dir.ts';
-import { failedAgents, formatSummary, summarize, SUMMARY_WIDTH } from '../../src/report/summary.ts';
+import { failedAgents, formatHeads, formatSummary, summarize, SUMMARY_WIDTH } from '../../src/report/summary.ts';
 import { NODE } from '../helpers/node-bin.ts';
 import { craftRun, end, finished, round, start } from './fixture.ts';
 
@@ -115,6 +115,7 @@ describe('an interrupted start-up', () => {
     const table = formatSummary(summary);
     expect(table).not.toMatch(/unknown|0\.0%|^mean|^min/m);
     expect(table).toMatch(/^no agent reported an accuracy \(4 not started\): no mean or min$/m);
+    expect(formatHeads(summary)).toBe('');
   });
 
   it('an agent the launcher saw fail to start in a run nobody interrupted is failed', () => {
