@@ -161,13 +161,14 @@ export interface TableData {
 /** The widest line formatSummary prints for a run of up to a few hundred agents. */
 export const SUMMARY_WIDTH = 100;
 
-/** Agents whose figures stand apart, after mean and min: their last evaluation is stale, or they have none. */
-const apart = (a: AgentSummary) => a.status === 'failed' || a.status === 'not started';
+/** At most `max` of `ids`, and how many more. */
+const names = (ids: readonly string[], max = 10) => (ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`);
 
 /**
  * The per-agent table of every command (cluster, simulate, node, report): status, main head, the best
  * head chosen by shared accuracy with that accuracy, the same head's private accuracy, bytes; mean and
- * min rows; then the failed and not started agents. Marks: `*` a liar, `!` learnt from no neighbour.
+ * min rows; then the failed agents. Agents that never started have no figures: a note names them (a
+ * node's run directory holds one agent of many). Marks: `*` a liar, `!` learnt from no neighbour.
  */
 export function summaryTable(s: Summary): TableData {
   const evaluated = counted(s.agents);
@@ -178,11 +179,10 @@ export function summaryTable(s: Summary): TableData {
     const has = a.sharedAccuracy.length > 0;
     const pct = (v: number | undefined) => (has && v !== undefined ? percent(v) : '-');
     const id = a.id + (a.adversary !== undefined ? '*' : '') + (untaught.has(a.id) ? '!' : '');
-    const status = a.status === 'finished' || a.status === 'not started' ? a.status : `${a.status} ${a.roundsCompleted}/${s.rounds}`;
-    const bytes = a.status === 'not started' ? '-' : `${kib(a.bytesSent)}/${kib(a.bytesReceived)}`;
-    return [id, status, pct(a.privateAccuracy[0]), pct(a.sharedAccuracy[0]), has ? bestCell(`h${a.bestHead}`, a.sharedAccuracy[a.bestHead]) : '-', pct(a.privateAccuracy[a.bestHead]), bytes];
+    const status = a.status === 'finished' ? a.status : `${a.status} ${a.roundsCompleted}/${s.rounds}`;
+    return [id, status, pct(a.privateAccuracy[0]), pct(a.sharedAccuracy[0]), has ? bestCell(`h${a.bestHead}`, a.sharedAccuracy[a.bestHead]) : '-', pct(a.privateAccuracy[a.bestHead]), `${kib(a.bytesSent)}/${kib(a.bytesReceived)}`];
   };
-  const rows = s.agents.filter((a) => !apart(a)).map(row);
+  const rows = s.agents.filter((a) => a.status !== 'failed' && a.status !== 'not started').map(row);
   const notes: string[] = [];
   if (evaluated.length > 0) {
     const minBest = (k: 'privateAccuracy' | 'sharedAccuracy') => Math.min(...evaluated.map((a) => a[k][a.bestHead]));
@@ -196,9 +196,10 @@ export function summaryTable(s: Summary): TableData {
     notes.push(`no agent reported an accuracy (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}): no mean or min`);
   }
   // Failed agents after the statistics they are not part of: their last evaluation is stale.
-  rows.push(...s.agents.filter(apart).map(row));
+  rows.push(...s.agents.filter((a) => a.status === 'failed').map(row));
+  if (s.notStarted.length > 0) notes.push(`not started (no round recorded here): ${names(s.notStarted)}`);
   if (Object.keys(s.adversaries).length > 0) notes.push('* a liar of the experiment: left out of mean and min');
-  if (s.untaught.length > 0) notes.push(`! learnt from no neighbour in any round: ${s.untaught.join(', ')}`);
+  if (s.untaught.length > 0) notes.push(`! learnt from no neighbour in any round: ${names(s.untaught)}`);
   return { header: ['agent', 'status', 'private main', 'shared main', 'best head (by shared)', 'its private', 'sent/received'], rows, notes };
 }
 
@@ -240,7 +241,8 @@ export function formatSummary(s: Summary): string {
   const figures = new Set([2, 3, 5]);
   const widths = t.header.map((h, i) => Math.max(h.length, ...t.rows.map((r) => r[i].length)));
   const align = (r: string[]) => r.map((c, i) => (figures.has(i) ? c.padStart(widths[i]) : c));
-  return [summaryTitle(s), formatTable(align(t.header), t.rows.map(align)), ...(t.notes ?? [])].join('\n');
+  const table = t.rows.length > 0 ? [formatTable(align(t.header), t.rows.map(align))] : [];
+  return [summaryTitle(s), ...table, ...(t.notes ?? [])].join('\n');
 }
 
 /** Private and shared accuracy of every head, per agent. */
