@@ -34,16 +34,19 @@ export function agentStatus(a: AgentRun | undefined, launcher: RunData['launcher
  *   count;
  * - the topology gives it at least one in-neighbour (an agent with none is isolated by design);
  * - it completed at least one round (an agent that never started is `not started`, not untaught);
- * - in every round it completed, `teachersUsed` is empty.
- * One round with any teacher is enough not to count: a neighbour that joined late is no error. A
- * neighbour excluded by the defence, or whose message was rejected, is no teacher: an agent whose every
- * neighbour was excluded every round counts too (it learnt from nobody, though it did reach them).
+ * - in every round it completed, no neighbour's answer reached it: `teachersUsed`, `excluded` and
+ *   `rejected` are all empty (only skips: nobody found, nobody answered);
+ * - it is no adversary of the experiment (a liar's own learning is not what the run measures).
+ * One round with any answer is enough not to count: a neighbour that joined late is no error. An agent
+ * whose answers were all excluded by the defence or rejected did reach its neighbours: that is the
+ * defence at work (the round records and the trust table say so), not a run that talked to nobody.
  */
 export function untaughtAgents(config: RunConfig, agents: readonly AgentRun[]): AgentId[] {
   if (config.mode !== 'mhd' && config.mode !== 'gossip') return [];
   const byId = new Map(agents.map((a) => [a.id, a]));
   return config.topology.agents.filter((id) => {
     const rounds = byId.get(id)?.rounds ?? [];
-    return inNeighbours(config.topology, id).length > 0 && rounds.length > 0 && rounds.every((r) => (r.teachersUsed ?? []).length === 0);
+    const alone = (r: (typeof rounds)[number]) => (r.teachersUsed ?? []).length === 0 && (r.excluded ?? []).length === 0 && (r.rejected ?? []).length === 0;
+    return config.topology.adversaries?.[id] === undefined && inNeighbours(config.topology, id).length > 0 && rounds.length > 0 && rounds.every(alone);
   });
 }

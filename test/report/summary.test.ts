@@ -147,6 +147,15 @@ describe('agents that learnt from nobody', () => {
     expect(table).toMatch(/^! learnt from no neighbour in any round: a0, a2$/m);
   });
 
+  it('an agent whose answers were all excluded by the defence reached its neighbours: not untaught; nor is a liar', () => {
+    const excludedEveryRound = (agent: string) => [start(agent), { ...round(agent, 0, [0.5], [0.9], { teachers: [] }), excluded: [{ agent: 'a0', reason: 'trust 0.2' }] }];
+    const dir = craftRun({
+      topology: 'name: star\nagents: [a0, a1, a2]\nedges: [[a0, a1], [a0, a2]]\nadversaries: { a0: shift }\n',
+      agents: { a0: finished('a0', 1, [0.5], [0.9], []), a1: excludedEveryRound('a1'), a2: [start('a2'), round('a2', 0, [0.5], [0.9], { teachers: [] })] },
+    });
+    expect(summarize(readRun(dir)).untaught).toEqual(['a2']);
+  });
+
   it('baselines without neighbours by design never are; gossip is judged as mhd', () => {
     const agents = { a0: finished('a0', 1, [0.5], [0.9], []), a1: finished('a1', 1, [0.5], [0.9], []), a2: finished('a2', 1, [0.5], [0.9], ['a1']) };
     expect(summarize(readRun(craftRun({ agents, options: { mode: 'isolated' } }))).untaught).toEqual([]);
