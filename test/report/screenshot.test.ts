@@ -9,6 +9,10 @@ import { inflateSync } from 'node:zlib';
 import { buildRunReport } from '../../src/report/build.ts';
 import { writeComparison } from '../../src/report/compare.ts';
 import { fakeRun } from '../helpers/run-dir.ts';
+import { richRun } from './rich-run.ts';
+import { readRun } from '../../src/report/run-dir.ts';
+import { summarize } from '../../src/report/summary.ts';
+import { writeReport } from '../../src/report/html.ts';
 import { tempDir } from '../helpers/config.ts';
 
 const CHROMIUM = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
@@ -55,12 +59,12 @@ function decodePng(buf: Buffer): { width: number; height: number; pixel: (x: num
   return { width, height, pixel: (x, y) => [...out.subarray(y * stride + x * bpp, y * stride + x * bpp + 3)] };
 }
 
-function screenshot(page: string): ReturnType<typeof decodePng> {
+function screenshot(page: string, size = '1280,2000'): ReturnType<typeof decodePng> {
   const dir = tempDir('mhd-shot-');
   const png = join(dir, 'page.png');
   execFileSync(CHROMIUM!, [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-    `--user-data-dir=${join(dir, 'profile')}`, `--screenshot=${png}`, '--window-size=1280,2000', `file://${page}`,
+    `--user-data-dir=${join(dir, 'profile')}`, `--screenshot=${png}`, `--window-size=${size}`, `file://${page}`,
   ], { stdio: 'ignore', timeout: 60_000 });
   return decodePng(readFileSync(png));
 }
@@ -88,6 +92,21 @@ describe.skipIf(!CHROMIUM)('pages in a headless browser', () => {
     // not a blank or one-colour page: text and table rules at the top, coloured chart lines below
     expect(ink(img, 0, 700).share).toBeGreaterThan(0.02);
     expect(ink(img, 0, 2000).colours).toBeGreaterThan(8);
+  });
+
+  it('a full report (baseline, time, bytes, loss, trust, teachers) renders down to its last section', { timeout: 90_000 }, () => {
+    const run = readRun(richRun({ agents: 6, rounds: 6, heads: 2, liars: { a2: 'shift' } }));
+    const base = readRun(richRun({ agents: 6, rounds: 6, heads: 2, priv: () => 0.9 }));
+    const img = screenshot(writeReport(run, summarize(run), { run: base, summary: summarize(base) }), '1200,6000');
+    // charts all the way down, not a page that stops after the tables
+    for (let y = 0; y < 4800; y += 1200) expect(ink(img, y, y + 1200).share, `rows ${y}-${y + 1200}`).toBeGreaterThan(0.01);
+    // the topology's colour bar is drawn: its dark purple end (viridis 0, #440154) is on the page
+    let purple = 0;
+    for (let y = 0; y < 2400; y += 2) for (let x = 0; x < img.width; x += 2) {
+      const [r, g, b] = img.pixel(x, y);
+      if (Math.abs(r - 0x44) < 12 && g < 16 && Math.abs(b - 0x54) < 12) purple++;
+    }
+    expect(purple).toBeGreaterThan(3);
   });
 
   it('compare.html renders', { timeout: 90_000 }, () => {
