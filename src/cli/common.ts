@@ -56,10 +56,8 @@ export async function prepareRun(opts: ExperimentOptions): Promise<{ config: Run
 
 /** The one table of every run command and of `report`: the summary, every head, and where the files are. */
 export function printResults(summary: Summary, runDir: string, reportFile: string): void {
-  console.log('');
-  console.log(formatSummary(summary));
-  console.log('');
-  console.log(formatHeads(summary));
+  const heads = formatHeads(summary);
+  console.log(`\n${formatSummary(summary)}${heads ? `\n\n${heads}` : ''}`);
   console.log(`\nresults: ${runDir} (summary.json, summary.csv, agents/*/metrics.jsonl); report: ${reportFile}`);
 }
 
