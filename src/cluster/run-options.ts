@@ -135,7 +135,7 @@ export function addExperimentOptions(cmd: Command): Command {
     .addOption(new Option('--mode <mode>', 'mhd, or a baseline: isolated | gossip | central').choices(MODES as unknown as string[]).default(D.mode))
     .addOption(new Option('--encoding <enc>', 'prediction encoding on the wire').choices(ENCODINGS as unknown as string[]).default(D.encoding))
     .addOption(new Option('--seed <s>', 'seed of data, models and chunks').default(D.seed).argParser(int('--seed', 0)))
-    .addOption(new Option('--out <dir>', 'run directory (default runs/<time>-<topology>-<mode>)'))
+    .addOption(new Option('--out <dir>', 'run directory: new, or one without a run in it (default runs/<time>-<topology>-<mode>)'))
     .addOption(new Option('--chunk <n>', 'public samples per round (the chunk predictions are exchanged on)').default(D.chunk).argParser(int('--chunk', 1)))
     .addOption(new Option('--eval-every <e>', 'evaluate every E rounds (and after the last)').default(D.evalEvery).argParser(int('--eval-every', 1)))
     .addOption(new Option('--eval-samples <n>', 'samples per evaluation, a class-stratified sample (0: the whole split)').default(D.evalSamples).argParser(int('--eval-samples', 0)))
