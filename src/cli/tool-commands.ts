@@ -83,7 +83,8 @@ export function addCompareCommand(program: Command): void {
     .option('--out <file>', 'the page to write', 'compare.html')
     .option('--title <text>', 'title of the page')
     .action((dirs: string[], opts: { out: string; title?: string }) => {
-      const runs = writeComparison(opts.out, dirs.map((dir) => ({ dir })), opts.title);
+      const { runs, warnings } = writeComparison(opts.out, dirs.map((dir) => ({ dir })), opts.title);
+      for (const w of warnings) warn(w);
       console.log(formatComparison(runs));
       console.log(`\npage: ${opts.out}`);
     });

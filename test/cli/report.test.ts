@@ -1,5 +1,6 @@
 // `mhd report` through the real command line: one run directory rebuilt in place; the directories of a
-// run's machines merged into --out (required then) with one summary and one report; --baseline.
+// run's machines merged into --out (required then) with one summary and one report; --baseline. And
+// `mhd compare`'s warnings.
 import { describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,8 +20,8 @@ function machine(run: string, dir: string, agents: string[]): string {
   return dir;
 }
 
-describe('mhd report', () => {
-  it('merges the run directories of one run into --out, and draws a baseline', async () => {
+describe('mhd report and compare', () => {
+  it('merges the run directories of one run into --out, draws a baseline; compare warns of a directory given twice', async () => {
     const root = tempDir();
     const run = join(root, 'run');
     const baseline = join(root, 'isolated');
@@ -52,5 +53,12 @@ describe('mhd report', () => {
     expect(withBase.code, withBase.stderr).toBe(0);
     expect(withBase.stderr).toBe('');
     expect(readFileSync(join(merged, 'report.html'), 'utf8')).toMatch(/isolated/);
+
+    // compare: the same directory twice is compared once, and the warning is one line on stderr.
+    const page = join(root, 'compare.html');
+    const cmp = await mhd(['compare', run, run, baseline, '--out', page]);
+    expect(cmp.code, cmp.stderr).toBe(0);
+    expect(cmp.stderr).toBe(`mhd: warning: ${run} and ${run} are the same run directory: compared once\n`);
+    expect(cmp.stdout).toMatch(new RegExp(`page: ${page}`));
   }, 200_000);
 });
