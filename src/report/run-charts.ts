@@ -34,8 +34,8 @@ export function timeChart(run: RunData): string {
   const chart = stackedBarChart('seconds per round, mean over agents', rounds, stacks, { ...PAGE_CHART, yLabel: 'seconds', y: ZERO, yFormat: numberTick });
   const wait = curve(run.agents, (r) => r.waitSeconds);
   const waited = wait.length ? Math.max(...wait.map(([, v]) => v)) : 0;
-  return `<h2>Time per round</h2><p class="legend">${stackLegend(stacks)}</p>${chart}
-<p>The exchange includes waiting for neighbours that are behind: at most ${waited.toFixed(2)} s in a round, mean over agents.</p>`;
+  const note = stacks.some((s) => s.label.startsWith('exchange')) ? `<p>The exchange includes waiting for neighbours that are behind: at most ${waited.toFixed(2)} s in a round, mean over agents.</p>` : '';
+  return `<h2>Time per round</h2><p class="legend">${stackLegend(stacks)}</p>${chart}${note}`;
 }
 
 /** The unit that keeps the bytes' ticks short. */
@@ -48,6 +48,7 @@ const total = (o: Record<string, number> | undefined) => Object.values(o ?? {}).
 /** Bytes each agent sent and received per round, one line per agent (or bands) and the mean. */
 export function bytesCharts(run: RunData): string {
   const all = run.agents.flatMap((a) => a.rounds.flatMap((r) => [total(r.bytesSent), total(r.bytesReceived)]));
+  if (!all.some((b) => b > 0)) return `<h2>Bytes per round</h2><p>No agent sent or received anything (${run.config.mode} run).</p>`;
   const unit = byteUnit(Math.max(0, ...all));
   const chart = (what: string, f: (r: RoundRecord) => Record<string, number>) =>
     lineChart(`${unit.name} ${what} per agent per round`, agentSeries(run, (r) => total(f(r)) / unit.size), { ...PAGE_CHART, yLabel: unit.name, y: ZERO, yFormat: numberTick });

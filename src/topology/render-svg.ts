@@ -19,8 +19,10 @@ export interface RenderOptions {
   size?: number;
 }
 
-/** Agents up to which every agent is labelled with its name (and value). */
+/** Agents up to which every agent is labelled with its name. */
 const LABELLED_AGENTS = 64;
+/** Agents up to which every agent's value is written under it too (past them the labels would overlap; the colour and tooltip tell). */
+const VALUE_LABELS = 16;
 
 /** Matplotlib's viridis at 0, 0.1, ..., 1: perceptually even, readable in grey and by colour-blind readers. */
 export const VIRIDIS = ['#440154', '#482475', '#414487', '#355f8d', '#2a788e', '#21918c', '#22a884', '#44bf70', '#7ad151', '#bddf26', '#fde725'] as const;
@@ -127,7 +129,7 @@ export function renderTopologySvg(t: Topology, opts: RenderOptions = {}): string
     parts.push(`<g><title>${escapeXml(tip)}</title><circle cx="${f(x)}" cy="${f(y)}" r="${f(nodeR)}" fill="${fill}" stroke="#333" stroke-width="${labelled ? 1 : 0.5}"/>`);
     if (labelled) {
       parts.push(`<text x="${f(x)}" y="${f(y + 4)}" text-anchor="middle" font-size="${Math.round(nodeR * 0.8)}" fill="${textOn(fill)}">${escapeXml(a)}</text>`);
-      if (v !== undefined) parts.push(`<text x="${f(x)}" y="${f(y + nodeR + 12)}" text-anchor="middle" font-size="10">${(100 * v).toFixed(1)}%</text>`);
+      if (v !== undefined && n <= VALUE_LABELS) parts.push(`<text x="${f(x)}" y="${f(y + nodeR + 12)}" text-anchor="middle" font-size="10">${(100 * v).toFixed(1)}%</text>`);
     }
     parts.push('</g>');
   });

@@ -121,6 +121,19 @@ describe('report.html', () => {
     expect(trust).toContain('>a2 (liar)</text>');
   });
 
+  it('a run that exchanged nothing says so instead of drawing empty charts', () => {
+    // fakeRun: no bytes, all time in training, no teachers
+    const html = page(ringRun(4));
+    expect(html).toContain('No agent sent or received anything (mhd run).');
+    expect(html).not.toContain('KB sent per agent per round');
+    const time = chartTitled(html, 'seconds per round, mean over agents');
+    expect(time.match(/<rect /g)).toHaveLength(3);
+    expect(html).not.toContain('waiting for neighbours');
+    // an mhd run whose agents chose no teacher still shows the table, all zeros
+    expect(html).toContain('<h2>Teachers chosen</h2>');
+    expect(html).toMatch(/Never chosen: a1 by a0, a3 by a0/);
+  });
+
   it('the teachers table counts what the records say', () => {
     const dir = richRun({ agents: 4, rounds: 5, liars: { a2: 'shift' } });
     const counts = teacherCounts(readRun(dir));
@@ -135,6 +148,27 @@ describe('report.html', () => {
     const html = page(dir);
     const table = html.slice(html.indexOf('<h2>Teachers chosen'), html.indexOf('<h2>Configuration'));
     expect(table).toContain('<tr><td>a1</td><td>a2 (liar: shift)</td><td class="num">1</td><td class="num">4</td><td class="num">5</td><td class="num">20%</td></tr>');
+  });
+
+  it('many agents: teachers counted per teacher, trust rows only where something happened, bands over the honest', () => {
+    const html = page(richRun({ agents: 40, rounds: 4, liars: { a2: 'shift' } }));
+    const teachers = html.slice(html.indexOf('<h2>Teachers chosen'), html.indexOf('<h2>Configuration'));
+    expect(teachers).toContain('<th>teacher</th>');
+    // a2 is the right neighbour of a1 (every round) and the left one of a3 (rounds 0 and 2): 6 agent-rounds; chosen in round 0 by both
+    expect(teachers).toContain('<tr><td>a2 (liar: shift)</td><td class="num">2</td><td class="num">4</td><td class="num">8</td><td class="num">25%</td></tr>');
+    const table = html.slice(html.indexOf('<table class="trust">'), html.indexOf('<h2>Teachers chosen'));
+    expect(table.match(/<tr><td>/g)).toHaveLength(2);
+    expect(html).toContain('2 of the 80 agent-neighbour pairs');
+    const trust = chartTitled(html, 'trust in each agent, mean over the agents that learn from it');
+    expect(trust.match(/<polygon/g)).toHaveLength(2);
+    // the min-max band is over the honest agents (each trusted 0.9 by one rater and 0.8 by the other): the liar's 0.3 is its own line
+    const band = trust.match(/<polygon[^>]*points="([^"]*)"><title>min to max<\/title>/)![1].split(' ').map((q) => Number(q.split(',')[1]));
+    for (const y of band) expect(y).toBeCloseTo(rowOf(trust, 0.85), 0);
+    expect(lineOf(trust, 'a2 (liar)')[0][1]).toBeCloseTo(rowOf(trust, 0.3), 0);
+    // 40 agents: names on the drawing, values in the tooltips only
+    const topo = html.slice(html.indexOf('<h2>Topology'), html.indexOf('<h2>Accuracy per round'));
+    expect(topo).toContain('<title>a7: 62.0%</title>');
+    expect(topo).not.toMatch(/font-size="10">62\.0%</);
   });
 
   it('a baseline run: its mean as a labelled dashed line in every accuracy chart', () => {
