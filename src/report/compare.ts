@@ -72,7 +72,7 @@ const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '-'
 const wall = (s: Summary) => (s.wallSeconds > 0 ? s.wallSeconds.toFixed(1) : '-');
 
 export const TABLE_NOTE =
-  'private, shared: main head, mean over the honest agents that did not fail; shared min: the worst of them; ' +
+  'private and shared: the main head, mean over the honest agents that did not fail; shared min: the worst of them; ' +
   "best head: each agent's head with the best shared accuracy, that accuracy's mean; KB/round: received per agent per round; " +
   'wall s: the launcher\'s wall time, else first start to last end record.';
 
@@ -174,7 +174,7 @@ h3{margin:12px 0 4px;font-size:16px}
 ${TABLE_CSS}
 </style></head><body>
 <h1>${escapeXml(title)}</h1>
-<p>Accuracy after each run's last evaluation. ${escapeXml(TABLE_NOTE)} Shared accuracy on the whole test split; private accuracy
+<p>Accuracy after each run's last evaluation. Columns: ${escapeXml(TABLE_NOTE)} Shared accuracy on the whole test split; private accuracy
 weighted by each agent's own label distribution. Rounds are numbered from 0, as in the logs; each chart's axis is fitted to its data.</p>
 ${htmlTable(t.header, t.rows)}
 ${differencesTable(runs, diffs)}
