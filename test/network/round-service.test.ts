@@ -156,18 +156,12 @@ describe('the service\'s life and the caller\'s signal', async () => {
   const { DeadlineError } = await import('../../src/network/errors.ts');
   const { fetchPredictions } = await import('../helpers/services.ts');
   const { Changes } = await import('../../src/network/wait.ts');
-  const kA = await generateKeyPair('Ed25519');
-  const kB = await generateKeyPair('Ed25519');
+  const { testHosts } = await import('../helpers/hosts.ts');
+  const [kA, kB] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
   const ids = new Set([kA, kB].map((k) => peerIdFromPrivateKey(k).toString()));
-  const nodes: Libp2p[] = [];
-  afterAll(async () => {
-    await Promise.all(nodes.map((n) => n.stop()));
-  });
-  const tcpHost = async (key: typeof kA) => {
-    const node = await createHost({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => ids });
-    nodes.push(node);
-    return node;
-  };
+  const hosts = testHosts('rs-life');
+  afterAll(() => hosts.stopAll());
+  const tcpHost = async (key: typeof kA) => (await hosts.host(key, () => ids, 'tcp')).node;
   const exp = { agent: 'a', minRound: 0, maxRound: 5, chunkHash: () => 'c0', classes: 2, samples: 1, maxHeads: 4, embeddingSize: 3 };
   const one = (round: number, embedding?: PredictionBatch['embedding']): PredictionBatch => ({ agent: 'a', round, chunkHash: 'c0', heads: 1, classes: 2, samples: 1, probs: Float32Array.from([0.5, 0.5]), embedding });
   const peerOf = (node: Libp2p) => ({ agent: 'a', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String) });
