@@ -1,6 +1,7 @@
 // The README's "A cluster across machines" commands, run exactly as written: the first block once, then
-// the second block's lines at the same time (each line is one machine), all on 127.0.0.1. They run in a
-// scratch directory that links to this checkout, so keys/ and runs/ land there, not in the repository.
+// the second block's lines at the same time (each line is one machine), all on 127.0.0.1, then the third
+// block, which merges the four machines' run directories into one run. They run in a scratch directory
+// that links to this checkout, so keys/ and runs/ land there, not in the repository.
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
@@ -39,8 +40,8 @@ function sh(command: string, cwd: string, ms: number): Promise<{ code: number | 
 describe('README, "A cluster across machines"', () => {
   const blocks = sectionCommands(readFileSync('README.md', 'utf8'), '### A cluster across machines');
 
-  it('has the keys command, then one node command per machine with a roster and no --peer', () => {
-    expect(blocks).toHaveLength(2);
+  it('has the keys command, then one node command per machine with a roster and no --peer, then the merge', () => {
+    expect(blocks).toHaveLength(3);
     expect(blocks[0]).toHaveLength(1);
     expect(blocks[0][0]).toMatch(/^npm run mhd -- keys /);
     expect(blocks[1]).toHaveLength(4);
@@ -48,6 +49,8 @@ describe('README, "A cluster across machines"', () => {
       expect(c).toMatch(/^npm run mhd -- node .*--roster keys\/roster\.yaml/);
       expect(c).not.toMatch(/--peer/);
     }
+    expect(blocks[2]).toHaveLength(1);
+    expect(blocks[2][0]).toMatch(/^npm run mhd -- report (runs\/ring-4-a\d ){4}--out runs\/ring-4$/);
   });
 
   it('runs as written on one machine: every agent finds its neighbours and finishes', async () => {
@@ -63,5 +66,10 @@ describe('README, "A cluster across machines"', () => {
       const metrics = readFileSync(join(dir, 'runs', `ring-4-a${i}`, 'agents', `a${i}`, 'metrics.jsonl'), 'utf8').trim().split('\n');
       expect(JSON.parse(metrics.at(-1)!)).toMatchObject({ type: 'end', status: 'finished', roundsCompleted: 3 });
     }
-  }, 240_000);
+    const merge = await sh(blocks[2][0], dir, 60_000);
+    expect(merge.code, merge.out).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'runs', 'ring-4', 'summary.json'), 'utf8')) as { agents: { id: string; status: string; roundsCompleted: number }[] };
+    expect(summary.agents.map((a) => [a.id, a.status, a.roundsCompleted])).toEqual(['a0', 'a1', 'a2', 'a3'].map((id) => [id, 'finished', 3]));
+    expect(existsSync(join(dir, 'runs', 'ring-4', 'report.html'))).toBe(true);
+  }, 300_000);
 });
