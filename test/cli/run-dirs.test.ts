@@ -3,8 +3,7 @@
 // --resume); node refuses to start with no way to its neighbours; a run where an agent had no teacher
 // in any round exits 1, naming it; every run command prints the one table.
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { holdsRun } from '../../src/cluster/run-dir.ts';
 import { formatHeads, formatSummary, type Summary } from '../../src/report/summary.ts';
