@@ -39,6 +39,20 @@ export interface HostOptions {
   onRefused?: (peerId: string, direction: 'inbound' | 'outbound') => void;
   /** Off (undefined) for local clusters, where every address is handed out by the launcher. */
   discovery?: DiscoveryOptions;
+  /** How many peers may connect (the run's other agents): sizes libp2p's limits on inbound connections. */
+  peers?: number;
+}
+
+/**
+ * libp2p refuses more than 5 new inbound connections a second from one IP address, and more than 10
+ * still upgrading. A local cluster's agents all share 127.0.0.1 and dial each other at once, so on
+ * complete-8 an agent had neighbours refused (`read ECONNRESET`) in round 0, was skipped by them, and
+ * lingered the whole fetch timeout for readers that never got its round. Twice the run's peers a
+ * second keeps the bound against a flood from one host without refusing the run's own agents.
+ */
+export function inboundLimits(peers: number): { inboundConnectionThreshold: number; maxIncomingPendingConnections: number } {
+  const n = Math.max(10, 2 * peers);
+  return { inboundConnectionThreshold: n, maxIncomingPendingConnections: n };
 }
 
 export async function createHost(opts: HostOptions): Promise<Libp2p> {
@@ -102,6 +116,7 @@ function startHost(opts: HostOptions, deny: (direction: 'inbound' | 'outbound') 
   return createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
+    connectionManager: inboundLimits(opts.peers ?? 8),
     transports: [opts.transport === 'tcp' ? tcp() : memory()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

@@ -119,6 +119,7 @@ export class Agent {
       allowedPeers: () => neighbours.allowedPeers(),
       onRefused: (peer, direction) => log.warn(`refused ${direction} connection of unknown peer ${peer}`),
       discovery: setup.discovery,
+      peers: agents.length,
     });
     const self = new Agent({ setup, node, learner, data, histogram: own.histogram, backend, log, neighbours });
     await self.mode.start();

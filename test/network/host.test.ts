@@ -5,6 +5,21 @@ import { createHost } from '../../src/network/host.ts';
 import { ListenAddressError } from '../../src/network/errors.ts';
 
 describe('createHost', () => {
+  it('the agents of a local cluster, all on 127.0.0.1, may all dial one agent at the same moment (complete-16)', async () => {
+    const keys = await Promise.all(Array.from({ length: 16 }, () => generateKeyPair('Ed25519')));
+    const all = new Set(keys.map((k) => peerIdFromPrivateKey(k).toString()));
+    const hosts = await Promise.all(keys.map((privateKey) => createHost({ privateKey, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => all, peers: 16 })));
+    try {
+      const [target, ...others] = hosts;
+      // libp2p's own limits (5 a second from one address, 10 upgrading) refused some of these
+      const dials = await Promise.allSettled(others.map((h) => h.dial(target.getMultiaddrs())));
+      expect(dials.filter((d) => d.status === 'rejected')).toEqual([]);
+    } finally {
+      await Promise.all(hosts.map((h) => h.stop()));
+    }
+  });
+
+
   it('the gater refuses peers outside the run both ways, and says so', async () => {
     const [kA, kB] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
     const idA = peerIdFromPrivateKey(kA).toString();
