@@ -41,7 +41,7 @@ const suite = SUITES.find((s) => s.name === positional)!;
 if (suite.ownSeeds && values.seed !== undefined) fail('experiment', `${suite.name} is a tuning suite: it takes --select-seed and --report-seeds, not --seed`);
 
 // The project's defaults, with 20 rounds, a generous fetch timeout (every agent process shares 2 cores)
-// and no checkpoints. The tables in the README were measured with the recipe of nodes/chain.yaml (each
+// and no checkpoints. The archived tables of docs/results.md were measured with the recipe of nodes/chain.yaml (each
 // suite pins the head count and nu0 it varies); the suites keep it, so that they reproduce those tables
 // after the default profile moved on. `default` runs the shipped default.
 const BASE: ExperimentOptions = experimentOptions({ rounds: 20, fetchTimeout: 120, checkpointEvery: 0, nodes: 'chain' });

@@ -1,4 +1,4 @@
-// How often the teacher choice is right (README, "The default profile", "How it was found"). A diagnostic
+// How often the teacher choice is right (docs/results.md, "How the default was found"). A diagnostic
 // only an experimenter may run: it looks up the public samples' true labels in the train split, which no
 // agent ever sees. One process, N learners on a ring, synchronous rounds, the project's learner, chunk and
 // strategy (src/learning/strategy.ts, the one the agents run); every 5 rounds it prints, per head, how

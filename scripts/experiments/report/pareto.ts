@@ -1,5 +1,5 @@
 // The pareto suite's outputs: per scenario, every setting's private and shared accuracy (main head and
-// best head) with the front marked, the choice of the default by the rule of README "The default
+// best head) with the front marked, the choice of the default by the rule of docs/results.md "The default
 // profile", and pareto.html with one scatter chart of private against shared per scenario.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

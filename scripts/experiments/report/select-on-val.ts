@@ -2,7 +2,7 @@
 // targets) run in every scenario with the accuracy measured on the validation set (--eval-split val);
 // the rule picks one candidate for all scenarios; only it and its baseline then run, on other seeds,
 // with accuracy on the test split.
-// The rule (README, "The default profile"): among the candidates whose mean private accuracy (main
+// The rule (docs/results.md, "The default profile"): among the candidates whose mean private accuracy (main
 // head) is at least their baseline's minus 0.5 points in every scenario, the highest mean over the
 // scenarios of the mean shared accuracy of the best head; when none is, the one whose private accuracy
 // falls least short of its baseline's in its worst scenario.

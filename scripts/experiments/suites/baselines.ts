@@ -1,4 +1,4 @@
-// MHD against isolated, gossip and central training on complete-8 and ring-8 (README, "Results").
+// MHD against isolated, gossip and central training on complete-8 and ring-8 (docs/results.md, archive: "Against the baselines").
 import type { RunSpec } from '../report/types.ts';
 import type { Suite } from './suite.ts';
 

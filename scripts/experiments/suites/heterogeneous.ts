@@ -1,4 +1,4 @@
-// Agents with different backbones learning from each other (README, "Heterogeneous agents").
+// Agents with different backbones learning from each other (docs/results.md, archive: "Heterogeneous agents").
 import type { Suite } from './suite.ts';
 
 const topology = 'topologies/complete-8-mixed.yaml';

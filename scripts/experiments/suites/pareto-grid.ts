@@ -1,4 +1,4 @@
-// The settings of `npm run experiment -- pareto` (README, "The default profile"): the full grid of the
+// The settings of `npm run experiment -- pareto` (docs/results.md, "The default profile"): the full grid of the
 // issue, and the reduced design that fits a 2-core machine (one factor at a time around a base).
 import type { ExperimentOptions } from '../../../src/cluster/run-options.ts';
 
@@ -92,7 +92,7 @@ export function quickGrid(): Setting[] {
 
 /**
  * nodes/default.yaml as shipped: the chain with labelled auxiliary heads, prior-corrected teachers and a
- * cosine learning rate (README, "The default profile"). The grid's other settings keep the recipe of
+ * cosine learning rate (docs/results.md, "The default profile"). The grid's other settings keep the recipe of
  * nodes/chain.yaml (the experiments' base) and change only their knobs.
  */
 export const SHIPPED_DEFAULT: Setting = { name: 'nodes/default.yaml', options: { mode: 'mhd', nodes: 'default' } };

@@ -1,4 +1,4 @@
-// MHD on every shipped 8-agent graph (README, "Topologies").
+// MHD on every shipped 8-agent graph (docs/results.md, archive: "Topologies").
 import type { Suite } from './suite.ts';
 
 export const topologies: Suite = {

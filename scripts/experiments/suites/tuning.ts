@@ -1,4 +1,4 @@
-// A tuning suite (README, "The default profile"): per scenario, every candidate and its fair isolated
+// A tuning suite (docs/results.md, "The default profile"): per scenario, every candidate and its fair isolated
 // baseline on the validation set with the selection seed; the rule (../report/select-on-val.ts) picks
 // one candidate for all scenarios; it and its baseline then run on the test split with each report seed.
 import type { ExperimentOptions } from '../../../src/cluster/run-options.ts';
