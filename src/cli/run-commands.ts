@@ -43,18 +43,20 @@ export function addClusterCommand(program: Command): void {
       const agents = runningAgents(config);
       const workers = assignWorkers(agents, opts.processes).length;
       console.log(`cluster: ${config.mode} on ${config.topology.name}, ${agents.length} agents in ${workers} processes, ${config.rounds} rounds, ${config.dataset} ${config.partition}, backend ${backend}`);
-      console.log(`run directory: ${runDir}`);
-      const progress = createProgress(agents, config.rounds);
       const stop = new AbortController();
       let interrupts = 0;
+      let progress: ReturnType<typeof createProgress> | undefined;
       const onSigint = () => {
         interrupts++;
         // Through the progress display, so that the line is not drawn over by the bars.
-        if (interrupts === 1) progress.log('stopping every agent after its current round (Ctrl-C again to quit at once)...');
+        if (interrupts === 1) (progress?.log ?? console.log)('stopping every agent after its current round (Ctrl-C again to quit at once)...');
         else process.exit(130);
         stop.abort();
       };
+      // Before the run directory is announced: a Ctrl-C from then on is a stop, never the default kill.
       process.on('SIGINT', onSigint);
+      console.log(`run directory: ${runDir}`);
+      progress = createProgress(agents, config.rounds);
       const result = await startingIn(runDir, () => launchCluster(config, runDir, { signal: stop.signal, processes: opts.processes, onEvent: (e) => progress.update(e) })).finally(() => {
         progress.stop();
         process.off('SIGINT', onSigint);

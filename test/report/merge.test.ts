@@ -16,7 +16,8 @@ const machine = (agent: string, shared: number, options = {}) => {
 
 describe('merging the run directories of one run across machines', () => {
   it('gives one run directory with every agent, and one summary over all of them', () => {
-    const dirs = [machine('a0', 0.5), machine('a1', 0.6, { backend: 'native' }), machine('a2', 0.7)];
+    // backends given, not the suite's own: on the native pass the default would be native everywhere
+    const dirs = [machine('a0', 0.5, { backend: 'wasm' }), machine('a1', 0.6, { backend: 'native' }), machine('a2', 0.7, { backend: 'wasm' })];
     const out = join(tempDir(), 'merged');
     const warnings = mergeRunDirs(dirs, out);
     // a per-machine key that differs is a warning, not an error
