@@ -78,7 +78,9 @@ function baselineLine(summary: Summary, b: Baseline): string {
 main head, mean over agents: ${fig(b.summary)} (this run: ${fig(summary)}).</p>`;
 }
 
-const table = (t: { header: string[]; rows: string[][] }) => htmlTable(t.header, t.rows, ['mean', 'min']);
+// The notes say what the marks mean (* liar, ! untaught) and who never started: the same lines as the terminal's.
+const table = (t: { header: string[]; rows: string[][]; notes?: string[] }) =>
+  htmlTable(t.header, t.rows, ['mean', 'min']) + (t.notes ?? []).map((n) => `<p class="note">${escapeXml(n)}</p>`).join('');
 
 export function renderReport(run: RunData, summary: Summary, baseline?: Baseline): string {
   const values = Object.fromEntries(summary.agents.filter((a) => a.sharedAccuracy.length).map((a) => [a.id, a.sharedAccuracy[a.bestHead]]));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { quantile } from '../../src/report/charts.ts';
 import { buildRunReport } from '../../src/report/build.ts';
 import { renderReport } from '../../src/report/html.ts';
@@ -29,6 +30,14 @@ describe('report.html', () => {
     expect(part.match(/<polyline/g)).toHaveLength(2 * 5);
     expect(part).not.toMatch(/<polygon/);
     for (const a of ['a0', 'a1', 'a2', 'a3', 'mean']) expect(part).toMatch(new RegExp(`<span class="key"><svg[^]*?</svg> ${a}</span>`));
+  });
+
+  it('the summary\'s notes are on the page too: what "best head" means, and the agents that never started', () => {
+    const dir = ringRun(4);
+    rmSync(join(dir, 'agents', 'a2', 'metrics.jsonl'));
+    const html = page(dir);
+    expect(html).toMatch(/<p class="note">best head \(by shared\): the head with the top shared accuracy/);
+    expect(html).toMatch(/<p class="note">[^<]*not started[^<]*a2/);
   });
 
   it('tables are HTML tables, escaped, with the mean and min rows marked; no preformatted tables', () => {
