@@ -20,14 +20,26 @@ export function addSimulateCommand(program: Command): void {
     const { config, runDir, backend } = await prepareRun(opts);
     const { simulate } = await import('../cluster/simulate.ts');
     console.log(`simulating ${config.mode} on ${config.topology.name} (${runningAgents(config).length} agents), ${config.rounds} rounds, backend ${backend}`);
+    // Ctrl-C stops every agent at once (a fetch that waits is cancelled) and still writes the summary;
+    // a second one quits.
+    const stop = new AbortController();
+    const onSigint = () => {
+      if (stop.signal.aborted) process.exit(130);
+      console.log('stopping every agent (Ctrl-C again to quit at once)...');
+      stop.abort();
+    };
+    process.on('SIGINT', onSigint);
     console.log(`run directory: ${runDir}`);
     const summary = await simulate(config, runDir, {
+      signal: stop.signal,
       onRound: (r) => {
         if (r.eval) console.log(`  ${r.agent} round ${r.round}: shared ${r.eval.sharedAccuracy.map((a) => percent(a)).join(' ')}`);
       },
-    });
+    }).finally(() => process.off('SIGINT', onSigint));
     printResults(summary, runDir, join(runDir, 'report.html'));
-    checkTaught(summary, LOCAL_HINT);
+    // A run cut short says nothing about who would have learnt.
+    if (stop.signal.aborted) process.exitCode = 130;
+    else checkTaught(summary, LOCAL_HINT);
   });
 }
 

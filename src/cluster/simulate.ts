@@ -65,6 +65,7 @@ export async function simulate(config: RunConfig, runDir: string, opts: Simulati
   } finally {
     await Promise.all(agents.map((a) => a.stop().catch(() => undefined)));
   }
-  writeFileSync(join(runDir, 'launcher.json'), JSON.stringify({ wallSeconds: (performance.now() - started) / 1000, failed: {} }) + '\n');
+  const interrupted = opts.signal?.aborted === true;
+  writeFileSync(join(runDir, 'launcher.json'), JSON.stringify({ wallSeconds: (performance.now() - started) / 1000, failed: {}, ...(interrupted ? { interrupted } : {}) }) + '\n');
   return buildRunReport(runDir).summary;
 }

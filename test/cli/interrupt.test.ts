@@ -39,3 +39,33 @@ describe('cluster, Ctrl-C', () => {
     expect(stdout + stderr).not.toMatch(/failed|FAILED|learnt from no neighbour/);
   }, 150_000);
 });
+
+describe('simulate, Ctrl-C', () => {
+  it('stops every agent at once, still writes the summary, and exits 130', async () => {
+    const dir = join(tempDir(), 'run');
+    const child = spawn(NODE, ['src/cli.ts', 'simulate', ...args, '--out', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sentAt = 0;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      // Once a round is done the agents are running: mid-run, with 49 rounds to go.
+      if (!sentAt && / round 0: shared /.test(stdout)) {
+        sentAt = performance.now();
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    const code = await new Promise<number | null>((done) => child.on('close', (c) => done(c)));
+    clearTimeout(timer);
+    expect(sentAt).toBeGreaterThan(0);
+    expect(code, stderr).toBe(130);
+    expect(stdout).toMatch(/^stopping every agent \(Ctrl-C again to quit at once\)\.\.\.$/m);
+    const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+    const statuses = summary.agents.map((a: { status: string }) => a.status);
+    expect(statuses.length).toBe(3);
+    expect(statuses.every((s: string) => s === 'stopped')).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'launcher.json'), 'utf8'))).toMatchObject({ interrupted: true });
+  }, 150_000);
+});
