@@ -75,16 +75,18 @@ export function dense(x: tf.Tensor3D, w: tf.Tensor3D, b: tf.Tensor1D, activation
   );
 }
 
-/** y = relu(conv2d(x, W, stride 1, same padding) + b), NHWC; `dataInput` as for dense. */
-export function convRelu(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, dataInput = false): tf.Tensor4D {
-  const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
+export type Padding = 'same' | 'valid';
+
+/** y = act(conv2d(x, W, stride 1) + b), NHWC; `dataInput` as for dense. */
+export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, activation: Activation, padding: Padding, dataInput = false): tf.Tensor4D {
+  const attrs = { strides: [1, 1], pad: padding, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
   return weightedLayer(
     x,
     w,
     b,
-    'relu',
+    activation,
     dataInput,
-    (xx, ww, bb) => runKernel('FusedConv2D', { x: xx, filter: ww, bias: bb }, { ...attrs, activation: 'relu' }) as tf.Tensor4D,
+    (xx, ww, bb) => runKernel('FusedConv2D', { x: xx, filter: ww, bias: bb }, { ...attrs, activation }) as tf.Tensor4D,
     (xx, g) => [runKernel('Conv2DBackpropFilter', { x: xx, dy: g }, { ...attrs, filterShape: w.shape }), tf.sum(g, [0, 1, 2])],
     (g, ww, xx) => runKernel('Conv2DBackpropInput', { dy: g, filter: ww }, { ...attrs, inputShape: xx.shape }),
   );

@@ -7,7 +7,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from './backend.ts';
 import { backboneLayers, type BackboneName, type LayerPlan } from './backbones.ts';
-import { convRelu, dense } from './lean-ops.ts';
+import { conv2d, dense } from './lean-ops.ts';
 
 export interface MultiHeadSpec {
   backbone: BackboneName;
@@ -76,6 +76,11 @@ export class MultiHeadModel {
     this.headBias = tf.variable(tf.zeros([(spec.auxHeads + 1) * c]));
   }
 
+  /** The backbone's layers, in order (what an export rebuilds). */
+  get plans(): readonly LayerPlan[] {
+    return this.layers.map((l) => l.plan);
+  }
+
   get headCount(): number {
     return this.spec.auxHeads + 1;
   }
@@ -93,11 +98,11 @@ export class MultiHeadModel {
           h = tf.maxPool(h as tf.Tensor4D, 2, 2, 'valid');
           break;
         case 'dense':
-          h = dense(h as tf.Tensor3D, kernel as tf.Variable<tf.Rank.R3>, bias as tf.Variable<tf.Rank.R1>, 'relu', first);
+          h = dense(h as tf.Tensor3D, kernel as tf.Variable<tf.Rank.R3>, bias as tf.Variable<tf.Rank.R1>, plan.activation, first);
           first = false;
           break;
         case 'conv':
-          h = convRelu(h as tf.Tensor4D, kernel as tf.Variable<tf.Rank.R4>, bias as tf.Variable<tf.Rank.R1>, first);
+          h = conv2d(h as tf.Tensor4D, kernel as tf.Variable<tf.Rank.R4>, bias as tf.Variable<tf.Rank.R1>, plan.activation, plan.padding, first);
           first = false;
           break;
       }
