@@ -5,6 +5,7 @@
 // of the time, before its workers, which pay for those imports themselves.
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { addExportCommand } from './cli/export-command.ts';
 import { addClusterCommand, addSimulateCommand } from './cli/run-commands.ts';
 import { addKeysCommand, addNodeCommand, addWorkerCommand } from './cli/node-command.ts';
 import { addCompareCommand, addDataCommand, addReportCommand, addTopologyCommand } from './cli/tool-commands.ts';
@@ -26,6 +27,7 @@ addKeysCommand(program);
 addWorkerCommand(program);
 addReportCommand(program);
 addCompareCommand(program);
+addExportCommand(program);
 addTopologyCommand(program);
 
 /** A usage error is one line and a pointer to the command's help, never the whole help. */
