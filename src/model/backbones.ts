@@ -2,23 +2,23 @@
 // and fused kernels. Heads are added by the multi-head model, so every backbone can carry any number of
 // them. Agents may use different backbones; only the class space is shared.
 
-import type { Activation, Padding } from './lean-ops.ts';
+import type { LayerPlan } from './layer-plan.ts';
+import { backboneFile, isFileBackbone, layersFileFor, readLayersFile, type FileBackbone } from './layers-file.ts';
 
 export const BACKBONES = ['mlp', 'mlp-small', 'cnn'] as const;
 export type BackboneName = (typeof BACKBONES)[number];
+/** A shipped backbone, or `file:PATH/model.json`, a TF.js LayersModel (src/model/layers-file.ts). */
+export type BackboneSpec = BackboneName | FileBackbone;
 
-/**
- * One layer of a backbone. Names are the checkpoint's. `pool` is a 2x2 max pool with stride 2 and
- * `valid` padding; convolutions have stride 1.
- */
-export type LayerPlan =
-  | { kind: 'flatten' }
-  | { kind: 'pool' }
-  | { kind: 'dense'; name: string; units: number; kernelShape: [number, number]; activation: Activation }
-  | { kind: 'conv'; name: string; units: number; kernelShape: [number, number, number, number]; activation: Activation; padding: Padding };
+export function isBackboneSpec(value: unknown): value is BackboneSpec {
+  return typeof value === 'string' && ((BACKBONES as readonly string[]).includes(value) || isFileBackbone(value));
+}
+
+export type { LayerPlan } from './layer-plan.ts';
 
 /** The layers of `name` for images of `inputShape` [h, w, c]. */
-export function backboneLayers(name: BackboneName, inputShape: readonly [number, number, number]): LayerPlan[] {
+export function backboneLayers(name: BackboneSpec, inputShape: readonly [number, number, number]): LayerPlan[] {
+  if (isFileBackbone(name)) return layersFileFor(backboneFile(name), inputShape).plans;
   const [h, w, c] = inputShape;
   const dense = (name: string, inputs: number, units: number): LayerPlan => ({ kind: 'dense', name, units, kernelShape: [inputs, units], activation: 'relu' });
   const conv = (name: string, inputs: number, units: number): LayerPlan => ({ kind: 'conv', name, units, kernelShape: [3, 3, inputs, units], activation: 'relu', padding: 'same' });
@@ -36,6 +36,6 @@ export function backboneLayers(name: BackboneName, inputShape: readonly [number,
 }
 
 /** Whether the first layer takes the image as a flat row (the dense backbones) rather than [h, w, c]. */
-export function takesFlatInput(name: BackboneName): boolean {
-  return backboneLayers(name, [1, 1, 1])[0].kind === 'flatten';
+export function takesFlatInput(name: BackboneSpec): boolean {
+  return (isFileBackbone(name) ? readLayersFile(backboneFile(name)).plans : backboneLayers(name, [1, 1, 1]))[0].kind === 'flatten';
 }

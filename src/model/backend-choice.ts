@@ -1,7 +1,8 @@
 // Which backend a run uses when none is forced: the one whose training step is fastest for the run's
 // backbones, by the figures of `npm run bench:step` on this project's machines (README, "Backends"),
 // among the backends that load here. A backend that does not load is skipped, as before.
-import type { BackboneName } from './backbones.ts';
+import type { BackboneName, BackboneSpec } from './backbones.ts';
+import { backboneFile, isFileBackbone, readLayersFile } from './layers-file.ts';
 import { formatBackend, parseBackendName, selectBackend, type BackendInfo, type BackendName } from './backend.ts';
 
 /**
@@ -15,9 +16,15 @@ export const MEASURED_STEP_MS: Record<BackboneName, Partial<Record<BackendName, 
 };
 export const MEASURED_ON = 'bench:step, 1 Dec 2026, 2-core Xeon with AVX-512';
 
-/** Backends in the order to try for these backbones: fastest summed step time first, cpu last. Pure. */
-export function backendPreference(backbones: readonly BackboneName[]): { order: BackendName[]; reason: string } {
-  const unique = [...new Set(backbones)];
+/** The shipped backbone a model file is timed as: cnn if it has convolutions, else mlp. */
+export function measuredAs(backbone: BackboneSpec): BackboneName {
+  if (!isFileBackbone(backbone)) return backbone;
+  return readLayersFile(backboneFile(backbone)).plans.some((p) => p.kind === 'conv') ? 'cnn' : 'mlp';
+}
+
+/** Backends in the order to try for these backbones: fastest summed step time first, cpu last. Pure but for reading model files. */
+export function backendPreference(backbones: readonly BackboneSpec[]): { order: BackendName[]; reason: string } {
+  const unique = [...new Set(backbones.map(measuredAs))];
   const cost = (b: BackendName) => unique.reduce((sum, bb) => sum + (MEASURED_STEP_MS[bb][b] ?? Number.POSITIVE_INFINITY), 0);
   const order = (['native', 'wasm'] as BackendName[]).sort((a, b) => cost(a) - cost(b));
   const figures = unique.map((bb) => `${bb} ${MEASURED_STEP_MS[bb].native} vs ${MEASURED_STEP_MS[bb].wasm}`).join(', ');
@@ -31,7 +38,7 @@ export interface BackendChoice {
 }
 
 /** The backend for a run of these backbones: `forced` (or MHD_BACKEND) if given, else by measurement. */
-export async function chooseBackend(backbones: readonly BackboneName[], forced?: string): Promise<BackendChoice> {
+export async function chooseBackend(backbones: readonly BackboneSpec[], forced?: string): Promise<BackendChoice> {
   const wanted = forced ?? process.env.MHD_BACKEND;
   if (wanted !== undefined && wanted !== '' && wanted !== 'auto') {
     const info = await selectBackend(parseBackendName(wanted));

@@ -6,11 +6,13 @@
 // it was a LayersModel, and checkpoints keep their per-head tensors (names, shapes and order).
 import * as tfl from '@tensorflow/tfjs-layers';
 import { tf } from './backend.ts';
-import { backboneLayers, type BackboneName, type LayerPlan } from './backbones.ts';
+import { backboneLayers, type BackboneSpec, type LayerPlan } from './backbones.ts';
+import { backboneFile, isFileBackbone, layersFileFor } from './layers-file.ts';
 import { conv2d, dense } from './lean-ops.ts';
 
 export interface MultiHeadSpec {
-  backbone: BackboneName;
+  /** A shipped backbone (glorot-initialised from the seed) or a model file (its weights to start from). */
+  backbone: BackboneSpec;
   auxHeads: number;
   classes: number;
   inputShape: readonly [number, number, number];
@@ -57,15 +59,17 @@ export class MultiHeadModel {
     }
     this.spec = spec;
     const plans = backboneLayers(spec.backbone, spec.inputShape);
+    const file = isFileBackbone(spec.backbone) ? layersFileFor(backboneFile(spec.backbone), spec.inputShape).weights : undefined;
     // Seeds as the LayersModel took them: one per weighted layer, counting up from the spec's seed.
     let seed = spec.seed;
     this.layers = plans.map((plan) => {
       if (plan.kind === 'dense' || plan.kind === 'conv') {
         // Dense kernels are stored [1, in, out], the shape the batched fused matmul takes.
-        const init = glorot(plan.kernelShape, seed++);
+        const from = file?.get(plan.name);
+        const init = from ? tf.tensor(from.kernel, plan.kernelShape) : glorot(plan.kernelShape, seed++);
         const kernel = tf.variable(plan.kind === 'dense' ? tf.reshape(init, [1, ...plan.kernelShape]) : init);
         if (plan.kind === 'dense') init.dispose();
-        const bias = tf.variable(tf.zeros([plan.units]));
+        const bias = tf.variable(from ? tf.tensor1d(from.bias) : tf.zeros([plan.units]));
         return { plan, kernel, bias };
       }
       return { plan };
