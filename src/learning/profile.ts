@@ -1,9 +1,10 @@
 // Agent profiles (`nodes/<name>.yaml`): the model and learning recipe of one agent. Validation errors
 // name the file, the line and the field.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { BACKBONES } from '../model/backbones.ts';
+import { BACKBONES, isBackboneSpec, type BackboneSpec } from '../model/backbones.ts';
+import { backboneFile, isFileBackbone } from '../model/layers-file.ts';
 import { MAX_AUX_HEADS } from '../model/multi-head.ts';
 import { LR_SCHEDULES } from './schedule.ts';
 import { AUX_TEACHERS, TEACHER_RULES } from './teachers.ts';
@@ -19,7 +20,9 @@ import { knob, knobsOf, type KnobOptions } from './profile-knobs.ts';
  */
 export const profileSchema = z
   .object({
-    backbone: z.enum(BACKBONES).describe('the model under the heads (src/model/backbones.ts)'),
+    backbone: z
+      .custom<BackboneSpec>(isBackboneSpec, { message: `expected ${BACKBONES.join(', ')} or file:PATH/model.json (a TF.js LayersModel)` })
+      .describe('the model under the heads: a shipped one (src/model/backbones.ts) or file:PATH/model.json, a TF.js LayersModel, PATH relative to the profile file (src/model/layers-file.ts)'),
     auxHeads: knob(z.number().int().min(0).max(MAX_AUX_HEADS), { description: 'auxiliary heads', singleHead: 0 }),
     optimizer: z.enum(['adam', 'sgd']).default('adam').describe('the optimizer of every training step'),
     learningRate: knob(z.number().positive().max(10), { flag: 'lr', description: 'learning rate (the starting one under a cosine schedule)' }),
@@ -55,8 +58,12 @@ export const PROFILE_KNOBS = knobsOf(profileSchema);
 /** The override options the knobs give: `auxHeads`, `steps` (stepsPerRound), `lr` (learningRate), ... */
 export type ProfileOverrides = KnobOptions<typeof profileSchema.shape>;
 
+/** Parses a profile; a relative `file:` backbone is made absolute against the profile file's folder. */
 export function parseProfile(text: string, source: string): Profile {
-  return parseWith(profileSchema, readConfigText(text, source));
+  const profile = parseWith(profileSchema, readConfigText(text, source));
+  const b = profile.backbone;
+  if (isFileBackbone(b) && !isAbsolute(backboneFile(b))) profile.backbone = `file:${resolve(dirname(source), backboneFile(b))}`;
+  return profile;
 }
 
 /** Loads `nodes/<name>.yaml`, or a path ending in .yaml. */

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { prepareExperimentData, type DataOptions, type ExperimentData } from '../data/experiment-data.ts';
 import { profileSchema } from '../learning/profile.ts';
 import { DEFAULT_TRUST, trustPolicySchema } from '../learning/trust.ts';
+import { backboneFile, isFileBackbone, layersFileFor } from '../model/layers-file.ts';
 import { ENCODINGS } from '../network/messages.ts';
 import { ConfigError, parseWith, readConfigText } from '../text/config-source.ts';
 import { topologySchema, type AgentId } from '../topology/types.ts';
@@ -41,12 +42,17 @@ export function runDataOptions(c: RunConfig): DataOptions {
 }
 
 /**
- * Loads the run's data and makes its split and partition (memoised per process): the start-up check of
- * every launcher, so that a missing or truncated dataset or a pool too small for the agents fails once,
- * before any agent starts.
+ * Loads the run's data and makes its split and partition (memoised per process), and reads every agent's
+ * model file (`backbone: file:...`) against the dataset's image shape: the start-up check of every
+ * launcher, so that a missing or truncated dataset, a pool too small for the agents, or a model file
+ * that is missing, malformed, unsupported or made for other images fails once, before any agent starts.
  */
 export function loadRunData(c: RunConfig): ExperimentData {
-  return prepareExperimentData(runDataOptions(c));
+  const data = prepareExperimentData(runDataOptions(c));
+  for (const { profile } of Object.values(c.profiles)) {
+    if (isFileBackbone(profile.backbone)) layersFileFor(backboneFile(profile.backbone), data.dataset.inputShape, `dataset ${data.dataset.name}`);
+  }
+  return data;
 }
 
 const count = z.number().int().min(0);

@@ -1,7 +1,7 @@
 // Topology files (YAML, or JSON, which the YAML parser also reads) to a resolved Topology. Every error
 // names the file, the line where the parser gives one, and the problem.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, parseWith, readConfigText, type ConfigSource } from '../text/config-source.ts';
@@ -105,10 +105,11 @@ function resolve(f: TopologyFile, src: ConfigSource, opts: LoadOptions): Topolog
   const profilesDir = opts.profilesDir ?? DEFAULT_PROFILES_DIR;
   for (const [agent, profile] of Object.entries(f.profiles ?? {})) {
     if (!agents.includes(agent)) fail(['profiles', agent], `profile given for unknown agent "${agent}"`);
-    if (!existsSync(join(profilesDir, `${profile}.yaml`))) {
-      fail(['profiles', agent], `profile "${profile}" of agent ${agent} not found (no ${join(profilesDir, `${profile}.yaml`)})`);
-    }
-    profiles[agent] = profile;
+    // A name is nodes/<name>.yaml; a path ending in .yaml (or .yml) is a profile file, relative to this file's folder.
+    const isPath = profile.endsWith('.yaml') || profile.endsWith('.yml');
+    const file = isPath ? (isAbsolute(profile) ? profile : resolvePath(dirname(source), profile)) : join(profilesDir, `${profile}.yaml`);
+    if (!existsSync(file)) fail(['profiles', agent], `profile "${profile}" of agent ${agent} not found (no ${file})`);
+    profiles[agent] = isPath ? file : profile;
   }
 
   const adversaries: Record<AgentId, Behaviour> = {};
