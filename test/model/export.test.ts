@@ -9,13 +9,14 @@ import { prepareExperimentData } from '../../src/data/experiment-data.ts';
 import { Learner } from '../../src/learning/learner.ts';
 import { loadProfile, type Profile } from '../../src/learning/profile.ts';
 import { selectBackend, tf } from '../../src/model/backend.ts';
-import type { BackboneName } from '../../src/model/backbones.ts';
+import type { BackboneName, BackboneSpec } from '../../src/model/backbones.ts';
 import { exportModel, headName } from '../../src/model/export-layers.ts';
 import { MultiHeadModel } from '../../src/model/multi-head.ts';
 import { imagesTensor } from '../../src/model/tensors.ts';
 import { TEST_BACKEND, TEST_BACKEND_NAME } from '../helpers/backend.ts';
 import { tempDir } from '../helpers/config.ts';
 import { filesHandler, maxDifference } from '../helpers/layers-files.ts';
+import { userCnn, userMlp, writeLayersModel } from '../helpers/layers-model.ts';
 
 beforeAll(async () => {
   await selectBackend(TEST_BACKEND);
@@ -64,13 +65,19 @@ describe.each<BackboneName>(['mlp-small', 'cnn'])('export of a %s agent', (backb
   });
 });
 
-describe('export of colour images of any size', () => {
-  it.each<BackboneName>(['mlp', 'cnn'])('%s on 14x10x3: the export flattens and convolves (h, w, c) as the model does', async (backbone) => {
-    const model = new MultiHeadModel({ backbone, auxHeads: 1, classes: 4, inputShape: [14, 10, 3], seed: 11 });
+describe('export of any backbone on images of any size', () => {
+  it.each<[string, () => Promise<BackboneSpec>, [number, number, number]]>([
+    ['mlp on 14x10x3 (colour, not square)', async () => 'mlp', [14, 10, 3]],
+    ['cnn on 14x10x3', async () => 'cnn', [14, 10, 3]],
+    ["a user's cnn file (valid 5x5 conv, linear conv, dropout)", async () => `file:${await writeLayersModel(userCnn())}`, [28, 28, 1]],
+    ["a user's flat-input mlp file", async () => `file:${await writeLayersModel(userMlp())}`, [28, 28, 1]],
+  ])('%s: the export computes what the model does', async (_, backboneSpec, inputShape) => {
+    const backbone = await backboneSpec();
+    const model = new MultiHeadModel({ backbone, auxHeads: 1, classes: 4, inputShape, seed: 11 });
     const dir = join(tempDir('mhd-export-'), 'm');
     await exportModel(model, dir, { run: 'r', agent: 'a', round: 0 });
     expect(JSON.parse(readFileSync(join(dir, 'heads.json'), 'utf8'))).not.toHaveProperty('classNames');
-    const x = tf.randomUniform([5, 14, 10, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const x = tf.randomUniform([5, ...inputShape], 0, 1, 'float32', 3) as tf.Tensor4D;
     const probs = tf.tidy(() => tf.concat(model.forward(x).logits.map((l) => tf.softmax(l)), 0).dataSync() as Float32Array);
     // tfjs-node reads the files with its own file:// handler, as any Node program would.
     const loaded = await tfl.loadLayersModel(TEST_BACKEND_NAME === 'native' ? `file://${join(dir, 'model.json')}` : filesHandler(dir));
