@@ -12,6 +12,7 @@ import { takesFlatInput } from '../../src/model/backbones.ts';
 import { measuredAs } from '../../src/model/backend-choice.ts';
 import { layersFileFor, readLayersFile } from '../../src/model/layers-file.ts';
 import { parseProfile } from '../../src/learning/profile.ts';
+import { loadCheckpointInto, saveCheckpoint } from '../../src/model/checkpoint.ts';
 import { TEST_BACKEND } from '../helpers/backend.ts';
 import { tempDir } from '../helpers/config.ts';
 import { userCnn, userMlp, writeLayersModel } from '../helpers/layers-model.ts';
@@ -74,6 +75,19 @@ describe('a backbone from a TF.js LayersModel file', () => {
     expect(mh.embeddingSize).toBe(16);
     expect(mh.getWeights().map((w) => w.name)).toEqual([`${model.layers[0].name}/kernel`, `${model.layers[0].name}/bias`, `${model.layers[1].name}/kernel`, `${model.layers[1].name}/bias`, 'head_main/kernel', 'head_main/bias']);
     mh.dispose();
+  });
+
+  it("checkpoints under the file's layer names and resumes into a model built from the same file", async () => {
+    const file = await writeLayersModel(userCnn());
+    const spec = { backbone: `file:${file}` as const, auxHeads: 1, classes: 10, inputShape: SHAPE, seed: 3 };
+    const a = new MultiHeadModel(spec);
+    const cp = join(tempDir(), 'a.ckpt');
+    saveCheckpoint(cp, a);
+    const b = new MultiHeadModel({ ...spec, seed: 4 });
+    loadCheckpointInto(cp, b);
+    expect(b.getWeights()).toEqual(a.getWeights());
+    a.dispose();
+    b.dispose();
   });
 
   it('loads a functional model that is a plain chain, and refuses one with two inputs', async () => {
