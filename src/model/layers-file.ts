@@ -97,8 +97,9 @@ function translate(file: string): LayersFile {
   const fail = (problem: string): never => {
     throw new LayersFileError(file, problem);
   };
+  if (json.format === 'graph-model') fail('a TF.js graph model, which cannot be trained: convert to a LayersModel (tfjs_layers_model)');
   const topology = json.modelTopology as Record<string, unknown> | undefined;
-  if (typeof topology !== 'object' || topology === null) fail('not a TF.js LayersModel: no modelTopology (a graph model cannot be used)');
+  if (typeof topology !== 'object' || topology === null) fail('not a TF.js LayersModel: no modelTopology');
   const layers = chain(topology!.model_config ? (topology!.model_config as Record<string, unknown>) : topology!, fail);
   const weights = readWeights(file, json.weightsManifest, fail);
   return plansOf(file, layers, weights, fail);

@@ -126,6 +126,9 @@ describe('a backbone from a TF.js LayersModel file', () => {
     writeFileSync(bad, '{"modelTopology": ');
     expect(() => readLayersFile(bad)).toThrow(new RegExp(`^${bad}: not a TF.js model.json: `));
     expect(() => readLayersFile(join(dir, 'none.json'))).toThrow(`${join(dir, 'none.json')}: model file not found`);
+    const graph = join(dir, 'graph.json');
+    writeFileSync(graph, JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }));
+    expect(() => readLayersFile(graph)).toThrow(`${graph}: a TF.js graph model, which cannot be trained: convert to a LayersModel (tfjs_layers_model)`);
     const file = await writeLayersModel(userMlp());
     const json = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(file, 'utf8')));
     const variant = (name: string, edit: (j: typeof json) => void) => {

@@ -11,6 +11,7 @@ import { readRun } from '../../src/report/run-dir.ts';
 import { TEST_BACKEND } from '../helpers/backend.ts';
 import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
 import { runCli } from '../helpers/node-bin.ts';
+import { parseTopology } from '../../src/topology/load.ts';
 import { userCnn, writeLayersModel } from '../helpers/layers-model.ts';
 
 beforeAll(async () => {
@@ -46,6 +47,14 @@ describe('a user model.json as an agent backbone', () => {
       expect(evaluated!.sharedAccuracy[0], id).toBeGreaterThanOrEqual(0);
     }
   }, 120_000);
+
+  it('a topology names a profile file relative to itself; a missing one is refused by its path', () => {
+    const dir = tempDir();
+    const source = join(dir, 'line-2.yaml');
+    expect(() => parseTopology('agents: 2\ngraph: line\nprofiles:\n  a1: nodes/gone.yaml\n', source)).toThrow(`profile "nodes/gone.yaml" of agent a1 not found (no ${join(dir, 'nodes/gone.yaml')})`);
+    profileWith('mlp', dir, 'here.yaml');
+    expect(parseTopology('agents: 2\ngraph: line\nprofiles:\n  a1: here.yaml\n  a0: small\n', source).profiles).toEqual({ a1: join(dir, 'here.yaml'), a0: 'small' });
+  });
 });
 
 const line2 = topologyFile('name: line-2\nagents: 2\ngraph: line\n');
