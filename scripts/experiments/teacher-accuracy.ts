@@ -29,7 +29,7 @@ const { values: v } = parseCommand({
   name: 'teacher-accuracy',
   about: 'How often the teacher choice is right, per head, on a ring of learners in one process (a diagnostic: it reads the public labels).',
   options: {
-    dataset: one('NAME', 'mnist, fashion-mnist or idx:DIR', checked(assertDatasetName), 'fashion-mnist'),
+    dataset: one('NAME', 'mnist, fashion-mnist, idx:DIR or cifar10:DIR', checked(assertDatasetName), 'fashion-mnist'),
     partition: one('SPEC', 'iid | skew:S:C | dirichlet:ALPHA | shards:K', checked(parsePartitionSpec), 'dirichlet:0.3'),
     seed: one('N', 'seed of data, models and chunks', whole(0), '1'),
     rounds: one('N', 'rounds', whole(1), '20'),

@@ -27,7 +27,7 @@ export function addDataCommand(program: Command): void {
   program
     .command('data')
     .description("split a dataset into a public set and per-agent private data; print each agent's class histogram")
-    .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist or idx:DIR').default('mnist'))
+    .addOption(new Option('--dataset <name>', 'mnist, fashion-mnist, idx:DIR or cifar10:DIR').default('mnist'))
     .addOption(new Option('--partition <spec>', 'iid | skew:S:C | dirichlet:ALPHA | shards:K').default('skew:0.9:2'))
     .addOption(new Option('--agents <k>', 'number of agents').default(8).argParser(int('--agents', 1)))
     .addOption(new Option('--private <n>', 'private samples per agent').default(1000).argParser(int('--private', 1)))
