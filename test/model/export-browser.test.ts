@@ -61,9 +61,10 @@ describe.skipIf(!CHROMIUM)('an export in a browser', () => {
       const x = tf.reshape(tf.linspace(0, 1, 6 * 5 * 3 * 2), [2, 6, 5, 3]);
       const own = tf.tidy(() => model.forward(x).logits.map((l) => Array.from(tf.softmax(l).dataSync())));
       x.dispose();
-      // Asynchronously: this process's server answers the page's fetches meanwhile. The time budget lets
-      // the page's promises run to the end before the DOM is dumped.
-      const page = await promisify(execFile)(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', '--virtual-time-budget=30000', '--dump-dom', `http://127.0.0.1:${port}/page.html`], { encoding: 'utf8', timeout: 60_000 });
+      // Asynchronously: this process's server answers the page's fetches meanwhile. A profile of its own,
+      // so that it never joins another test's Chromium. The time budget lets the page's promises run to
+      // the end before the DOM is dumped.
+      const page = await promisify(execFile)(CHROMIUM!, ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${join(dir, 'profile')}`, '--virtual-time-budget=30000', '--dump-dom', `http://127.0.0.1:${port}/page.html`], { encoding: 'utf8', timeout: 60_000 });
       const text = /<pre id="out">([^<]*)<\/pre>/.exec(page.stdout)?.[1] ?? `no output: ${page.stderr.slice(-300)}`;
       expect(text).toMatch(/^RESULT /);
       const got = JSON.parse(text.slice('RESULT '.length).replaceAll('&quot;', '"')) as { names: string[]; outputs: number[][] };
