@@ -13,7 +13,7 @@ export interface AgentState {
   rounds: number;
   loss?: number;
   shared?: number;
-  /** starting | running | finished | stopped | FAILED */
+  /** starting | running | finished | stopped | not started | FAILED */
   status: string;
   /** The first round this session ran (a resumed agent starts past 0): ETA counts rounds from it. */
   firstRound?: number;
@@ -49,7 +49,7 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor(s / 60) % 60).padStart(2, '0')}m`;
 }
 
-const ended = (s: AgentState) => s.status === 'finished' || s.status === 'stopped' || s.status === 'FAILED';
+const ended = (s: AgentState) => s.status === 'finished' || s.status === 'stopped' || s.status === 'not started' || s.status === 'FAILED';
 
 /**
  * Seconds left, from the rounds done so far: the cluster's pace since its rounds began (`seconds`)
@@ -144,7 +144,8 @@ export function createProgress(agents: string[], rounds: number, tty = Boolean(p
       s.loss = e.loss;
       s.shared = best(e.shared) ?? s.shared;
     }
-    if (e.type === 'done') s.status = e.outcome;
+    // Stopped before it was ready: it never ran, as the summary will say (src/report/agent-status.ts).
+    if (e.type === 'done') s.status = e.outcome === 'stopped' && s.status === 'starting' ? 'not started' : e.outcome;
     if (e.type === 'failed') s.status = 'FAILED';
   };
   const many = agents.length > MAX_AGENT_BARS;

@@ -84,6 +84,20 @@ describe('progress display', () => {
     vi.unstubAllEnvs();
   });
 
+  it('an agent stopped before it was ready is "not started", as the summary says; one stopped while running is "stopped"', () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const p = createProgress(['a0', 'a1'], 4, false, 60_000, { columns: 80 });
+      p.update({ type: 'ready', agent: 'a1' });
+      p.update({ type: 'done', agent: 'a0', outcome: 'stopped' });
+      p.update({ type: 'done', agent: 'a1', outcome: 'stopped' });
+      p.stop();
+      expect(String(log.mock.calls.at(-1)?.[0])).toMatch(/a0 0\/4 not started, a1 0\/4 stopped$/);
+    } finally {
+      log.mockRestore();
+    }
+  });
+
   it('many agents on a terminal: the header and one bar for the cluster, as wide as $COLUMNS says', async () => {
     vi.stubEnv('COLUMNS', '60');
     const screen = new Screen(100);
