@@ -2,6 +2,7 @@
 import { graphFacts } from './facts.ts';
 import { inNeighbours, type Topology } from './types.ts';
 import { formatTable } from '../text/table.ts';
+import { adversarySpecs } from './adversaries.ts';
 
 // Past these sizes a listing stops being readable: the summary shows counts instead.
 const MAX_LISTED_EDGES = 200;
@@ -45,6 +46,8 @@ export function describeTopology(t: Topology): string {
     '',
     t.agents.length <= MAX_LISTED_AGENTS ? agentTable(t) : degreeTable(t),
   ];
+  const liars = Object.entries(adversarySpecs(t.adversaries));
+  if (liars.length > 0) lines.push(`  adversaries (an experiment: they lie about their predictions): ${liars.map(([a, b]) => `${a}=${b}`).join(', ')}`);
   for (const w of t.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }

@@ -27,6 +27,12 @@ describe('describeTopology', () => {
     expect(text).not.toMatch(/learns from/);
   });
 
+  it('a topology\'s adversaries are shown with their behaviours; a topology without says nothing of them', () => {
+    const t = parseTopology('name: liars\nagents: 4\ngraph: ring\nadversaries: { a1: shift, a3: constant:2 }\n', 'liars.yaml');
+    expect(describeTopology(t)).toMatch(/^  adversaries \(an experiment: they lie about their predictions\): a1=shift, a3=constant:2$/m);
+    expect(describeTopology(parseTopology('agents: 4\ngraph: ring\n', 'honest.yaml'))).not.toMatch(/adversaries/);
+  });
+
   it('the degree table notes agents with their own profile; warnings are appended', () => {
     const agents = Array.from({ length: 70 }, (_, i) => `n${i}`);
     const yaml = `agents: [${agents.join(', ')}]\nedges: [[n0, n1]]\nprofiles: { n0: small, n1: small }\n`;
