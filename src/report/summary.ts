@@ -246,20 +246,32 @@ export function formatSummary(s: Summary): string {
 }
 
 /** Private and shared accuracy of every head, per agent. */
-export function headsTable(s: Summary): TableData {
-  const heads = s.mean.sharedAccuracy.length;
-  const header = ['agent', ...Array.from({ length: heads }, (_, h) => `priv h${h}`), ...Array.from({ length: heads }, (_, h) => `shared h${h}`)];
+/** Every head's private and shared accuracy per agent; `heads` picks some (default: all). */
+export function headsTable(s: Summary, heads: readonly number[] = s.mean.sharedAccuracy.map((_, h) => h)): TableData {
+  const header = ['agent', ...heads.map((h) => `priv h${h}`), ...heads.map((h) => `shared h${h}`)];
   const cell = (xs: number[], h: number) => (xs[h] === undefined ? '-' : percent(xs[h]));
-  const rows = s.agents.map((a) => [a.id, ...Array.from({ length: heads }, (_, h) => cell(a.privateAccuracy, h)), ...Array.from({ length: heads }, (_, h) => cell(a.sharedAccuracy, h))]);
-  rows.push(['mean', ...s.mean.privateAccuracy.map((v) => percent(v)), ...s.mean.sharedAccuracy.map((v) => percent(v))]);
+  const row = (id: string, priv: number[], shared: number[]) => [id, ...heads.map((h) => cell(priv, h)), ...heads.map((h) => cell(shared, h))];
+  const rows = s.agents.map((a) => row(a.id, a.privateAccuracy, a.sharedAccuracy));
+  rows.push(row('mean', s.mean.privateAccuracy, s.mean.sharedAccuracy));
   return { header, rows };
 }
 
-/** The table of every head; empty when no agent reported an accuracy (formatSummary says so). */
+/**
+ * The table of every head; empty when no agent reported an accuracy (formatSummary says so). Past about
+ * four heads one table would pass SUMMARY_WIDTH columns, so the heads are split over as many tables as it takes.
+ */
 export function formatHeads(s: Summary): string {
-  if (s.mean.sharedAccuracy.length === 0) return '';
-  const t = headsTable(s);
-  return formatTable(t.header, t.rows);
+  const all = s.mean.sharedAccuracy.map((_, h) => h);
+  if (all.length === 0) return '';
+  const text = (heads: number[]) => {
+    const t = headsTable(s, heads);
+    return formatTable(t.header, t.rows);
+  };
+  const width = (heads: number[]) => Math.max(...text(heads).split('\n').map((l) => l.length));
+  let per = all.length;
+  while (per > 1 && width(all.slice(0, per)) > SUMMARY_WIDTH) per--;
+  const groups = Array.from({ length: Math.ceil(all.length / per) }, (_, g) => all.slice(g * per, (g + 1) * per));
+  return groups.map(text).join('\n\n');
 }
 
 export function writeSummary(dir: string, s: Summary): void {

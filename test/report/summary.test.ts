@@ -163,6 +163,19 @@ describe('agents that learnt from nobody', () => {
   });
 });
 
+describe('the heads table', () => {
+  it('fits the summary\'s width at any head count: past a few heads it splits over several tables, every head once', () => {
+    const heads = (n: number) => Array.from({ length: n }, (_, h) => 0.5 + h / 100);
+    for (const n of [1, 4, 6, 17]) {
+      const text = formatHeads(summarize(readRun(craftRun({ agents: { a0: finished('a0', 1, heads(n), heads(n)), a1: finished('a1', 1, heads(n), heads(n)) } }))));
+      expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(SUMMARY_WIDTH);
+      for (let h = 0; h < n; h++) expect(text.match(new RegExp(`\\bshared h${h}\\b`, 'g'))).toHaveLength(1);
+    }
+    // the default's four heads stay one table
+    expect(formatHeads(summarize(readRun(craftRun({ agents: { a0: finished('a0', 1, heads(4), heads(4)) } })))).split('\n\n')).toHaveLength(1);
+  });
+});
+
 describe('the table', () => {
   it('fits 100 columns for 8 agents with liars, says what best means and labels the best head\'s private figure', () => {
     const agents = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`a${i}`, finished(`a${i}`, 10, [0.86, 0.89, 0.9, 0.913], [0.978, 0.975, 0.97, 0.95])]));
