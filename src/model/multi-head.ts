@@ -45,6 +45,13 @@ type Layer = { plan: LayerPlan; kernel?: tf.Variable; bias?: tf.Variable };
 
 const glorot = (shape: number[], seed: number) => tfl.initializers.glorotUniform({ seed }).apply(shape) as tf.Tensor;
 
+/** A variable holding `t`'s values; `t` itself is disposed (the variable keeps the data). */
+function variableOf(t: tf.Tensor): tf.Variable {
+  const v = tf.variable(t);
+  t.dispose();
+  return v;
+}
+
 export class MultiHeadModel {
   readonly spec: MultiHeadSpec;
   private readonly layers: Layer[];
@@ -67,17 +74,17 @@ export class MultiHeadModel {
         // Dense kernels are stored [1, in, out], the shape the batched fused matmul takes.
         const from = file?.get(plan.name);
         const init = from ? tf.tensor(from.kernel, plan.kernelShape) : glorot(plan.kernelShape, seed++);
-        const kernel = tf.variable(plan.kind === 'dense' ? tf.reshape(init, [1, ...plan.kernelShape]) : init);
+        const kernel = variableOf(plan.kind === 'dense' ? tf.reshape(init, [1, ...plan.kernelShape]) : init);
         if (plan.kind === 'dense') init.dispose();
-        const bias = tf.variable(from ? tf.tensor1d(from.bias) : tf.zeros([plan.units]));
+        const bias = variableOf(from ? tf.tensor1d(from.bias) : tf.zeros([plan.units]));
         return { plan, kernel, bias };
       }
       return { plan };
     });
     this.embeddingSize = plans.filter((p) => p.kind === 'dense').at(-1)!.units;
     const c = spec.classes;
-    this.headKernel = tf.variable(tf.tidy(() => tf.reshape(tf.concat(Array.from({ length: spec.auxHeads + 1 }, (_, k) => glorot([this.embeddingSize, c], spec.seed + 1000 + k)), 1), [1, this.embeddingSize, -1])));
-    this.headBias = tf.variable(tf.zeros([(spec.auxHeads + 1) * c]));
+    this.headKernel = variableOf(tf.tidy(() => tf.reshape(tf.concat(Array.from({ length: spec.auxHeads + 1 }, (_, k) => glorot([this.embeddingSize, c], spec.seed + 1000 + k)), 1), [1, this.embeddingSize, -1])));
+    this.headBias = variableOf(tf.zeros([(spec.auxHeads + 1) * c]));
   }
 
   /** The backbone's layers, in order (what an export rebuilds). */
