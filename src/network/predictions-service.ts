@@ -3,6 +3,7 @@
 // before anything reaches the learner.
 import type { Startable } from '@libp2p/interface';
 import type { PredictionBatch } from '../learning/types.ts';
+import type { AgentId } from '../topology/types.ts';
 import { decodePredictions, encodePredictions, payloadBytes, type Expectation } from './predictions-codec.ts';
 import { predictionHeaderSchema, type Encoding, type RoundRequest } from './messages.ts';
 import { PREDICTIONS_PROTOCOL } from './protocols.ts';
@@ -10,6 +11,8 @@ import { outcomeOf, RoundService, type ExpectingFetch, type FetchOutcome, type P
 
 export interface PredictionsServiceInit extends StoreServiceInit<PredictionBatch> {
   encoding: Encoding;
+  /** What a given reader is served of a stored batch (a liar of the experiments tailors it); absent: the batch. */
+  forReader?: (batch: PredictionBatch, reader: AgentId) => PredictionBatch;
 }
 
 export class PredictionsService implements Startable {
@@ -20,7 +23,8 @@ export class PredictionsService implements Startable {
       ...init,
       protocol: PREDICTIONS_PROTOCOL,
       okHeader: predictionHeaderSchema,
-      encode: (batch, _round, req) => {
+      encode: (stored, _round, req, reader) => {
+        const batch = init.forReader ? init.forReader(stored, reader) : stored;
         // Embeddings only of the width the reader can use (a reader that names none takes any).
         const withEmbedding = req.embedding && (req.embeddingSize === undefined || req.embeddingSize === batch.embedding?.size);
         return encodePredictions(batch, init.encoding, withEmbedding);

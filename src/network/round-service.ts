@@ -7,6 +7,7 @@
 import type { Libp2p } from 'libp2p';
 import type { Connection, Startable, Stream } from '@libp2p/interface';
 import { multiaddr } from '@multiformats/multiaddr';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import type { Round } from '../learning/types.ts';
 import type { AgentId } from '../topology/types.ts';
@@ -59,17 +60,23 @@ export interface RoundServiceInit<T, H extends OkHeaderSchema> {
   agent: AgentId;
   /** What this agent serves. */
   store: RoundStore<T>;
-  encode: (item: T, round: Round, req: RoundRequest) => Reply;
+  /** `reader` is the agent the reply goes to (a liar of the experiments tailors its lie to it). */
+  encode: (item: T, round: Round, req: RoundRequest, reader: AgentId) => Reply;
   /** The ok header a client accepts. */
   okHeader: H;
   access: ReaderAccess;
   /** Upper bound on how long a request may hold the server waiting for a round. */
   maxWaitMs: number;
   deadlines?: ServerDeadlines;
+  /**
+   * How long to hold a reply that is ready before sending it (the `stall` behaviour of the experiments:
+   * an answer just before the reader gives up); 0 or absent for an honest agent. A stop ends the hold.
+   */
+  holdMs?: (req: RoundRequest, reader: AgentId) => number;
 }
 
 /** What serving a round store takes, whatever the protocol (the init of each protocol's service). */
-export type StoreServiceInit<T> = Pick<RoundServiceInit<T, OkHeaderSchema>, 'agent' | 'store' | 'access' | 'maxWaitMs' | 'deadlines'>;
+export type StoreServiceInit<T> = Pick<RoundServiceInit<T, OkHeaderSchema>, 'agent' | 'store' | 'access' | 'maxWaitMs' | 'deadlines' | 'holdMs'>;
 
 /** One fetch of a protocol whose reply is checked against `expect`. */
 export interface ExpectingFetch<E> {
@@ -168,7 +175,7 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
         } catch (err) {
           reply = { header: { status: 'bad-request', agent, message: (err as Error).message } };
         }
-        reply ??= await this.answer(req!, stop);
+        reply ??= await this.answer(req!, reader, stop);
       }
       const replyDeadline = deadline(deadlines.replyMs, stop);
       const bytes = await io.write('reply', [encodeJson(reply.header), ...(reply.payload ? [reply.payload] : [])], replyDeadline);
@@ -184,7 +191,7 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
    * The round a request gets: the one asked for, waiting for it up to the request's wait (bounded by
    * the server); only when it is still not there, the newest round within the request's staleness bound.
    */
-  private async answer(req: RoundRequest, stop: AbortSignal): Promise<Reply> {
+  private async answer(req: RoundRequest, reader: AgentId, stop: AbortSignal): Promise<Reply> {
     const { store, agent } = this.init;
     const t0 = performance.now();
     const waitMs = Math.min(req.waitMs, this.init.maxWaitMs);
@@ -195,7 +202,9 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
     const waitedMs = Math.round(performance.now() - t0);
     const r = store.get(req.round) !== undefined ? req.round : store.newestIn(req.minRound, req.round);
     if (r !== undefined) {
-      const reply = this.init.encode(store.get(r)!, r, req);
+      const hold = this.init.holdMs?.(req, reader) ?? 0;
+      if (hold > 0) await sleep(hold, undefined, { signal: stop }).catch(() => undefined);
+      const reply = this.init.encode(store.get(r)!, r, req, reader);
       return { ...reply, header: { ...reply.header, waitedMs } };
     }
     const oldest = store.oldestRound();
