@@ -44,7 +44,15 @@ export function predictionDistillation(ctx: ModeContext, c: PredictionsConfig): 
   const { publisher } = c;
   const strategy = defended(distillation(c.teaching), c.defence, { priorCorrection: c.teaching.priorCorrection ?? 0, probabilityFloor: c.teaching.probabilityFloor ?? 0 });
   let trust: TrustStates = {};
-  const service = predictionsService({ agent: self, store: served, encoding: c.encoding, access: neighbours.access(), maxWaitMs: c.timeouts.serveWaitMs })(ctx.node);
+  const service = predictionsService({
+    agent: self,
+    store: served,
+    encoding: c.encoding,
+    access: neighbours.access(),
+    maxWaitMs: c.timeouts.serveWaitMs,
+    forReader: publisher.forReader,
+    holdMs: publisher.holdMs ? (req) => publisher.holdMs!(req.waitMs) : undefined,
+  })(ctx.node);
   const chunk = (round: Round) => publicChunk(c.seed, round, c.chunkSize, c.publicSize);
   const embeddingSize = c.embeddings ? learner.model.embeddingSize : 0;
 
