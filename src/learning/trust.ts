@@ -1,11 +1,17 @@
 // The defence against lying neighbours (docs/DESIGN.md, "Lying peers"; figures in the README): pure
-// functions over row-major `samples x classes` arrays. Each round an agent scores every neighbour by whether its main-head
-// probabilities separate the classes the agent itself is sure of (a per-class AUC: honest neighbours
-// with other data are biased but informed; lies do not follow the input); the score feeds a trust that is
-// quick to lose and slow to earn; a neighbour whose trust is low is excluded from the teachers, and is
-// readmitted once its trust has recovered for long enough. Nothing here knows who lies.
+// functions over row-major `samples x classes` arrays. Each round an agent scores every head it learns
+// from a neighbour (and its embeddings, when they are distilled) against its own main head: on the rows
+// it is sure of, whether the head separates the classes (a per-class AUC: honest neighbours with other
+// data are biased but informed; lies do not follow the input); on the rows it is unsure of, whether the
+// head's claims follow what the agent half-knows (evidence.ts). The neighbour's score is its worst
+// head's: a lie on one head costs its standing on all. The score feeds a trust that is quick to lose and
+// slow to earn; a neighbour whose trust is low is excluded from the teachers, and is readmitted once its
+// trust has recovered for long enough. Nothing here knows who lies.
 import { z } from 'zod';
 import type { AgentId } from '../topology/types.ts';
+import { argmaxRow, claims, claimSupport, embeddingSeparation } from './evidence.ts';
+
+export { argmaxRow };
 
 const unit = z.number().min(0).max(1);
 const count = z.number().int().min(0);
@@ -29,12 +35,25 @@ export const trustPolicySchema = z
     /** Weight of the new score when it is above the trust (trust recovers slowly). */
     rise: unit,
     /**
-     * A neighbour whose mean max-probability on the chunk is below this is not judged this round: too
-     * unsure to mislead a most-confident or gated choice, and an honest neighbour that has barely trained
-     * scores near 0.5 like a liar (seen as a neighbour excluded by every agent of a 3-step test ring).
-     * Configs written before this field judged every neighbour.
+     * The support (evidence.ts, claimSupport) that counts as the threshold does: an honest teacher's
+     * claims where the agent is unsure follow the agent's weak guesses less than its sure rows do, so the
+     * support is judged against a bar of its own, moved onto the separation's scale.
      */
-    minTeacherConfidence: unit.default(0),
+    support: unit.default(0.62),
+    /**
+     * Rounds of warm-up: before the agent's main head and its neighbours have trained a round, every
+     * score is near chance, honest or not. In these rounds the support is not judged, and a score counts
+     * only when it is below `warmupBar` (a lie that a round of training cannot explain: a shift scores
+     * about 0.25); otherwise it neither excludes nor sets the trust.
+     */
+    warmupRounds: count.default(1),
+    warmupBar: unit.default(0.45),
+    /**
+     * No longer read: a floor on a neighbour's mean confidence let a liar sure of part of the rows go
+     * unjudged. A neighbour is now judged once it claims minSamples rows (evidence.ts, CLAIM): fewer
+     * claims can win no more targets than that. Kept so that older config.json files still load.
+     */
+    minTeacherConfidence: unit.optional(),
   })
   .strict();
 
@@ -49,14 +68,10 @@ export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
   minRoundsOut: 2,
   drop: 0.75,
   rise: 0.25,
-  minTeacherConfidence: 0.5,
+  support: 0.62,
+  warmupRounds: 1,
+  warmupBar: 0.45,
 });
-
-export function argmaxRow(a: Float32Array, row: number, classes: number): number {
-  let best = 0;
-  for (let c = 1; c < classes; c++) if (a[row * classes + c] > a[row * classes + best]) best = c;
-  return best;
-}
 
 /**
  * Does the candidate tell apart what the agent knows? Over the samples where the agent's own main head
@@ -106,16 +121,51 @@ export function meanConfidence(probs: Float32Array, samples: number, classes: nu
   return samples === 0 ? 0 : sum / samples;
 }
 
+/** What the agent judges a neighbour by in one round: the heads it learns from it, and its embeddings. */
+export interface Evidence {
+  readonly samples: number;
+  readonly classes: number;
+  /** The agent's own main head on the chunk: the reference. */
+  readonly own: Float32Array;
+  /** Each head the agent learns from this neighbour, as served. */
+  readonly heads: readonly Float32Array[];
+  /**
+   * The same heads as the teacher choice sees them (prior-corrected), where that differs: a head unsure
+   * in its raw predictions but sure once corrected can win the choice, so its claims are counted on both.
+   */
+  readonly asChosen?: readonly Float32Array[];
+  /** The neighbour's embeddings, when the agent distils them. */
+  readonly embedding?: { readonly size: number; readonly values: Float32Array };
+}
+
+/** One head's score: the worse of its separation and its support (moved onto the separation's scale). */
+function headScore(e: Evidence, h: number, round: number, p: TrustPolicy): number | undefined {
+  const raw = e.heads[h];
+  const chosen = e.asChosen?.[h] ?? raw;
+  // Fewer claims than minSamples win no more targets than that, and an honest neighbour that has
+  // barely trained claims nothing while it would score like a liar.
+  if (Math.max(claims(raw, e.samples, e.classes), claims(chosen, e.samples, e.classes)) < p.minSamples) return undefined;
+  const separation = agreementScore(raw, e.own, e.samples, e.classes, p.confidence, p.minSamples);
+  const support = round >= p.warmupRounds ? claimSupport(chosen, e.own, e.samples, e.classes, p.confidence, p.minSamples) : undefined;
+  const parts = [separation, support === undefined ? undefined : support + p.threshold - p.support].filter((x): x is number => x !== undefined);
+  return parts.length === 0 ? undefined : Math.min(...parts);
+}
+
 /**
- * The round's score of a neighbour's main head against the agent's own, or undefined: not judged.
- * `asChosen` is the same head as the teacher choice sees it, where that differs (prior-corrected): a
- * neighbour unsure in its raw predictions but sure once corrected can win the choice, so it is judged
- * when either view is sure enough. The score itself is on the raw predictions.
+ * The round's score of a neighbour, or undefined: nothing to judge it by. The worst over the heads the
+ * agent learns from it and its embeddings: a neighbour honest on one head and lying on another is
+ * judged by the lie.
  */
-export function scoreNeighbour(candidate: Float32Array, own: Float32Array, samples: number, classes: number, p: TrustPolicy, asChosen?: Float32Array): number | undefined {
-  const sure = Math.max(meanConfidence(candidate, samples, classes), asChosen ? meanConfidence(asChosen, samples, classes) : 0);
-  if (sure < p.minTeacherConfidence) return undefined;
-  return agreementScore(candidate, own, samples, classes, p.confidence, p.minSamples);
+export function scoreNeighbour(e: Evidence, round: number, p: TrustPolicy): number | undefined {
+  const scores = e.heads.map((_, h) => headScore(e, h, round, p));
+  if (e.embedding) scores.push(embeddingSeparation(e.embedding.values, e.embedding.size, e.own, e.samples, e.classes, p.confidence, p.minSamples));
+  const judged = scores.filter((x): x is number => x !== undefined);
+  return judged.length === 0 ? undefined : Math.min(...judged);
+}
+
+/** What a round's score counts for: in the warm-up rounds only a blatant lie counts (see warmupRounds). */
+export function warmedUp(score: number | undefined, round: number, p: TrustPolicy): number | undefined {
+  return score !== undefined && round < p.warmupRounds && score >= p.warmupBar ? undefined : score;
 }
 
 /** Trust after a new score: the first score is taken as is; later ones drop fast and rise slowly. */
@@ -145,7 +195,7 @@ export interface TrustDecision {
 export function judgeNeighbour(prev: NeighbourTrust | undefined, score: number | undefined, round: number, p: TrustPolicy): TrustDecision {
   const trust = updateTrust(prev?.trust, score, p);
   const shown = (x: number | undefined) => (x === undefined ? 'none' : x.toFixed(2));
-  const why = `separation ${shown(score)} of the classes this agent is sure of, trust ${shown(trust)}`;
+  const why = `score ${shown(score)} (its worst head against what this agent knows), trust ${shown(trust)}`;
   const wasOut = prev?.excludedSince !== undefined;
   if (!wasOut) {
     if (trust !== undefined && trust < p.threshold) {

@@ -48,7 +48,7 @@ describe('trust', () => {
   it('excludes below the threshold with a reason, readmits only after trust recovers for long enough', () => {
     const d0 = judgeNeighbour(undefined, 0.1, 0, P);
     expect(d0).toMatchObject({ excluded: true, change: 'excluded', state: { excludedSince: 0 } });
-    expect(d0.reason).toMatch(/separation 0.10 .* trust 0.10 < 0.55/);
+    expect(d0.reason).toMatch(/score 0.10 .* trust 0.10 < 0.55/);
     // a perfect round right after is not enough: trust 0.325, and it has been out one round only
     const d1 = judgeNeighbour(d0.state, 1, 1, P);
     expect(d1.excluded).toBe(true);
@@ -105,38 +105,52 @@ describe('lies', () => {
 });
 
 describe('scoreNeighbour', () => {
-  it('does not judge a neighbour too unsure to mislead (a barely trained honest one, or noise), but does judge a confident liar', async () => {
-    const { scoreNeighbour, meanConfidence } = await import('../../src/learning/trust.ts');
+  // own: sure of classes 0, 1, 2 on 3 samples each
+  const own = Float32Array.from(Array.from({ length: 9 }, (_, s) => [0, 1, 2].map((c) => (c === Math.floor(s / 3) ? 0.96 : 0.02))).flat());
+  const p = { ...DEFAULT_TRUST, minSamples: 2 };
+  const evidence = (...heads: Float32Array[]) => ({ samples: 9, classes: 3, own, heads });
+
+  it('does not judge a neighbour that claims too little to teach (a barely trained honest one, or noise), but does judge a confident liar', async () => {
+    const { scoreNeighbour } = await import('../../src/learning/trust.ts');
     const { shiftClasses, noiseRows, randomRows } = await import('../../src/learning/adversary.ts');
-    // own: sure of classes 0, 1, 2 on 3 samples each
-    const own = Float32Array.from(Array.from({ length: 9 }, (_, s) => [0, 1, 2].map((c) => (c === Math.floor(s / 3) ? 0.96 : 0.02))).flat());
-    const p = { ...DEFAULT_TRUST, minSamples: 2 };
-    // an honest neighbour that has barely trained: right ranking, but about 0.36 max-probability
+    // an honest neighbour that has barely trained: right ranking, but no row reaches a claim's 0.5
     const unsure = Float32Array.from(Array.from({ length: 9 }, (_, s) => [0, 1, 2].map((c) => (c === Math.floor(s / 3) ? 0.36 : 0.32))).flat());
-    expect(meanConfidence(unsure, 9, 3)).toBeCloseTo(0.36, 5);
-    expect(scoreNeighbour(unsure, own, 9, 3, p)).toBeUndefined();
-    expect(scoreNeighbour(noiseRows(9, 3, 1), own, 9, 3, p)).toBeUndefined();
+    expect(scoreNeighbour(evidence(unsure), 3, p)).toBeUndefined();
+    expect(scoreNeighbour(evidence(noiseRows(9, 3, 1)), 3, p)).toBeUndefined();
     // confident liars are judged, and score low
-    expect(scoreNeighbour(shiftClasses(own, 3), own, 9, 3, p)).toBeLessThan(p.threshold);
-    expect(scoreNeighbour(randomRows(9, 3, 1), own, 9, 3, p)).toBeDefined();
-    // with the floor at 0, every neighbour is judged
-    expect(scoreNeighbour(unsure, own, 9, 3, { ...p, minTeacherConfidence: 0 })).toBe(1);
+    expect(scoreNeighbour(evidence(shiftClasses(own, 3)), 3, p)).toBeLessThan(p.threshold);
+    expect(scoreNeighbour(evidence(randomRows(9, 3, 1)), 3, p)).toBeDefined();
+    // an informed, confident neighbour is trusted
+    expect(scoreNeighbour(evidence(own), 3, p)).toBe(1);
+  });
+
+  it('a neighbour truthful on one head and lying on another is judged by the lie', async () => {
+    const { scoreNeighbour } = await import('../../src/learning/trust.ts');
+    const { shiftClasses } = await import('../../src/learning/adversary.ts');
+    expect(scoreNeighbour(evidence(own, own), 3, p)).toBe(1);
+    expect(scoreNeighbour(evidence(own, shiftClasses(own, 3)), 3, p)).toBeLessThan(p.threshold);
   });
 
   it('judges a neighbour that is unsure raw but sure once prior-corrected, as the teacher choice sees it', async () => {
-    const { scoreNeighbour, meanConfidence } = await import('../../src/learning/trust.ts');
+    const { scoreNeighbour } = await import('../../src/learning/trust.ts');
     const { priorCorrected } = await import('../../src/learning/teachers.ts');
     const classes = 4;
     const n = 12;
     // own: sure of classes 0..3 on 3 samples each
-    const own = Float32Array.from(Array.from({ length: n }, (_, s) => Array.from({ length: classes }, (_, c) => (c === Math.floor(s / 3) ? 0.97 : 0.01))).flat());
-    // a liar: 0.45 on class 0 always, 0.40 on a false class that rotates whatever the input
+    const own4 = Float32Array.from(Array.from({ length: n }, (_, s) => Array.from({ length: classes }, (_, c) => (c === Math.floor(s / 3) ? 0.97 : 0.01))).flat());
+    // a liar: 0.45 on class 0 always, 0.40 on a false class that rotates whatever the input: it claims nothing raw
     const liar = Float32Array.from(Array.from({ length: n }, (_, s) => Array.from({ length: classes }, (_, c) => (c === 0 ? 0.45 : c === 1 + (s % 3) ? 0.4 : 0.15 / 2))).flat());
     const asChosen = priorCorrected(liar, n, classes, 2);
-    expect(meanConfidence(liar, n, classes)).toBeLessThan(DEFAULT_TRUST.minTeacherConfidence);
-    expect(meanConfidence(asChosen, n, classes)).toBeGreaterThan(DEFAULT_TRUST.minTeacherConfidence);
-    const p = { ...DEFAULT_TRUST, minSamples: 2 };
-    expect(scoreNeighbour(liar, own, n, classes, p)).toBeUndefined();
-    expect(scoreNeighbour(liar, own, n, classes, p, asChosen)).toBeLessThan(p.threshold);
+    const e = { samples: n, classes, own: own4, heads: [liar] };
+    expect(scoreNeighbour(e, 3, p)).toBeUndefined();
+    expect(scoreNeighbour({ ...e, asChosen: [asChosen] }, 3, p)).toBeLessThan(p.threshold);
+  });
+
+  it('in the warm-up rounds only a blatant lie counts', async () => {
+    const { warmedUp } = await import('../../src/learning/trust.ts');
+    expect(warmedUp(0.5, 0, DEFAULT_TRUST)).toBeUndefined();
+    expect(warmedUp(0.25, 0, DEFAULT_TRUST)).toBe(0.25);
+    expect(warmedUp(0.5, DEFAULT_TRUST.warmupRounds, DEFAULT_TRUST)).toBe(0.5);
+    expect(warmedUp(undefined, 0, DEFAULT_TRUST)).toBeUndefined();
   });
 });

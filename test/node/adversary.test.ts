@@ -25,7 +25,7 @@ describe('a lying neighbour (end to end)', () => {
       expect(last.trust!.a2).toBeLessThan(last.trust![honest]);
       expect(last.excluded!.map((s) => s.agent)).toContain('a2');
       expect(last.teachersUsed).not.toContain('a2');
-      expect(readFileSync(join(dir, 'agents', id, 'log'), 'utf8')).toMatch(/excluded a2 as a teacher: separation/);
+      expect(readFileSync(join(dir, 'agents', id, 'log'), 'utf8')).toMatch(/excluded a2 as a teacher: score/);
     }
     // honest agents: mean over the honest five only, not poisoned (a loose bound: tiny models, loaded machine)
     expect(lied.mean.sharedAccuracy[0], `lied ${lied.mean.sharedAccuracy[0]} clean ${clean.mean.sharedAccuracy[0]}`).toBeGreaterThan(clean.mean.sharedAccuracy[0] - 0.08);

@@ -40,7 +40,7 @@ describe('experiment suites', () => {
       }
     }
     expect(suite('pareto').runs(fakeContext(() => [0, 0], { grid: 'full' }).ctx).length).toBe(4 * (1 + 144 - 12));
-    expect(suite('attacks').runs(fakeContext(() => [0, 0]).ctx).length).toBe(2 * (1 + 3 * (1 + 2 * 8)));
+    expect(suite('attacks').runs(fakeContext(() => [0, 0]).ctx).length).toBe(5 * 2 * (1 + 2 * (1 + 6) + (1 + 2 * (1 + 1))));
   });
 
   it('a tuning suite runs each candidate with its isolated baseline on val, then the chosen one on test per report seed', async () => {

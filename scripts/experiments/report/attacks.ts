@@ -1,56 +1,64 @@
-// The table of the attacks experiment (README, "Lying peers"): per topology and teacher rule, each
-// behaviour with the defence off and on, against the clean and liar-absent runs of the same seed.
+// The table of the attacks experiment (README, "Lying peers"): per setting and seed, every behaviour
+// with the defence off and on, every head, against the liar-absent and clean runs of the same seed,
+// with the issue's bounds checked: with the defence on, every head's shared accuracy within 2 points of
+// the liar-absent run and private accuracy within 1; a clean run with the defence on within 0.5 points
+// of the defence off on every head.
 import type { RunConfig } from '../../../src/node/config.ts';
 import type { Summary } from '../../../src/report/summary.ts';
 import { pct } from '../../../src/text/format.ts';
-import { outNeighbours } from '../../../src/topology/types.ts';
 
 export interface AttackRow {
   label: string;
+  /** Setting and seed (and `emb` for the runs that distil embeddings). */
+  group: string;
+  /** `absent`, `clean defence-on`, `shift defence-off`, ... */
+  setting: string;
   summary: Summary;
-  kbPerRound: number;
   config: RunConfig;
   absent: string[];
 }
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+export const SHARED_BOUND = 2;
+export const PRIVATE_BOUND = 1;
+export const CLEAN_BOUND = 0.5;
 
-/** Mean main-head shared accuracy of the honest agents that learn from a liar (or from an absent agent). */
-function liarNeighbours(r: AttackRow): number {
-  const liars = [...Object.keys(r.summary.adversaries), ...r.absent];
-  const near = new Set(liars.flatMap((l) => outNeighbours(r.config.topology, l)).filter((a) => !liars.includes(a)));
-  return mean(r.summary.agents.filter((a) => near.has(a.id) && a.sharedAccuracy.length).map((a) => a.sharedAccuracy[0]));
+const heads = (r: AttackRow) => r.summary.mean.sharedAccuracy;
+const privateMain = (r: AttackRow) => r.summary.mean.privateAccuracy[0];
+
+/** The worst head's shortfall (points) of `run` against `ref`, and the private shortfall. */
+export function shortfall(run: AttackRow, ref: AttackRow): { shared: number; private: number } {
+  const h = heads(run).map((x, k) => 100 * ((heads(ref)[k] ?? x) - x));
+  return { shared: Math.max(...h), private: 100 * (privateMain(ref) - privateMain(run)) };
 }
 
 export function attacksTable(rows: readonly AttackRow[], backend: string): string {
-  const find = (label: string) => rows.find((r) => r.label === label);
-  const groups = [...new Set(rows.map((r) => r.label.split(' ').slice(0, 2).join(' ')).filter((g) => !g.endsWith('isolated')))];
   const lines = [
-    `Backend: ${backend}; ${new Date().toISOString().slice(0, 10)}. Mean over the honest agents of the main head's final accuracy (%), shared (whole test distribution, 2000 test samples) and private; "near" = the honest agents that learn from a liar. Bound: defence-on shared >= liar-absent shared - 2 points.`,
+    `Backend: ${backend}; ${new Date().toISOString().slice(0, 10)}. Mean over the honest agents of each head's final shared accuracy (%, whole test distribution, 2000 test samples) and the main head's private accuracy. "worst vs absent": the largest drop of any head against the liar-absent run (points), and the private drop; bounds: defence on, every head within ${SHARED_BOUND} and private within ${PRIVATE_BOUND}; clean defence on within ${CLEAN_BOUND} of off on every head.`,
     '',
-    '| topology, teacher | liars | shared off | shared on | near off | near on | private off | private on | absent shared | on - absent | bound |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| setting | run | shared h0 | h1 | h2 | h3 | private | worst vs absent (shared / private) | bound |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const g of groups) {
-    const topology = g.split(' ')[0];
-    const absent = find(`${g} absent`);
-    const iso = find(`${topology} isolated`);
-    const behaviours = [...new Set(rows.filter((r) => r.label.startsWith(`${g} `) && / defence-(on|off)$/.test(r.label)).map((r) => r.label.slice(g.length + 1).replace(/ defence-(on|off)$/, '')))];
-    if (absent) lines.push(`| ${g} | absent | ${pct(absent.summary.mean.sharedAccuracy[0])} | | ${pct(liarNeighbours(absent))} | | ${pct(absent.summary.mean.privateAccuracy[0])} | | | | |`);
-    if (iso) lines.push(`| ${g} | (isolated, all 8) | ${pct(iso.summary.mean.sharedAccuracy[0])} | | | | ${pct(iso.summary.mean.privateAccuracy[0])} | | | | |`);
-    for (const b of behaviours) {
-      const off = find(`${g} ${b} defence-off`);
-      const on = find(`${g} ${b} defence-on`);
-      const s = (r: AttackRow | undefined, k: 'sharedAccuracy' | 'privateAccuracy') => r?.summary.mean[k][0];
-      const ref = absent ? s(absent, 'sharedAccuracy') : undefined;
-      const diff = on && ref !== undefined ? 100 * (s(on, 'sharedAccuracy')! - ref) : undefined;
-      const bound = b === 'clean' || diff === undefined ? '' : diff >= -2 ? 'ok' : 'MISSED';
-      const nearOff = off && b !== 'clean' ? pct(liarNeighbours(off)) : '';
-      const nearOn = on && b !== 'clean' ? pct(liarNeighbours(on)) : '';
-      lines.push(
-        `| ${g} | ${b} | ${pct(s(off, 'sharedAccuracy'))} | ${pct(s(on, 'sharedAccuracy'))} | ${nearOff} | ${nearOn} | ${pct(s(off, 'privateAccuracy'))} | ${pct(s(on, 'privateAccuracy'))} | ${pct(ref)} | ${diff === undefined ? '-' : diff.toFixed(1)} | ${bound} |`,
-      );
+  let held = 0;
+  let missed = 0;
+  for (const g of [...new Set(rows.map((r) => r.group))]) {
+    const mine = rows.filter((r) => r.group === g);
+    const absent = mine.find((r) => r.setting === 'absent');
+    const cleanOff = mine.find((r) => r.setting === 'clean defence-off');
+    for (const r of mine) {
+      let verdict = '';
+      let vs = '';
+      if (absent && r !== absent) {
+        const s = shortfall(r, absent);
+        vs = `${s.shared.toFixed(1)} / ${s.private.toFixed(1)}`;
+        if (r.setting.endsWith('defence-on') && !r.setting.startsWith('clean')) verdict = s.shared <= SHARED_BOUND && s.private <= PRIVATE_BOUND ? 'ok' : 'MISSED';
+      }
+      if (r.setting === 'clean defence-on' && cleanOff) verdict = shortfall(r, cleanOff).shared <= CLEAN_BOUND ? 'ok (vs off)' : `MISSED (vs off: ${shortfall(r, cleanOff).shared.toFixed(1)})`;
+      if (verdict.startsWith('ok')) held++;
+      if (verdict.startsWith('MISSED')) missed++;
+      const h = heads(r);
+      lines.push(`| ${g} | ${r.setting} | ${[0, 1, 2, 3].map((k) => (h[k] === undefined ? '' : pct(h[k]))).join(' | ')} | ${pct(privateMain(r))} | ${vs} | ${verdict} |`);
     }
   }
+  lines.push('', `Bounds held: ${held}; missed: ${missed}.`);
   return lines.join('\n');
 }

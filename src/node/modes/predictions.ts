@@ -42,7 +42,12 @@ export function predictionDistillation(ctx: ModeContext, c: PredictionsConfig): 
   // What readers get: the publisher's choice, the own predictions for an honest agent.
   const served = new RoundStore<PredictionBatch>(c.keepRounds);
   const { publisher } = c;
-  const strategy = defended(distillation(c.teaching), c.defence, { priorCorrection: c.teaching.priorCorrection ?? 0, probabilityFloor: c.teaching.probabilityFloor ?? 0 });
+  const strategy = defended(distillation(c.teaching), c.defence, {
+    priorCorrection: c.teaching.priorCorrection ?? 0,
+    probabilityFloor: c.teaching.probabilityFloor ?? 0,
+    auxTeacher: c.teaching.auxTeacher,
+    embeddings: c.teaching.embeddings,
+  });
   let trust: TrustStates = {};
   const service = predictionsService({
     agent: self,

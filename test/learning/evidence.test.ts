@@ -1,0 +1,168 @@
+// The defence's evidence on crafted inputs: every head judged, the rows the agent is unsure of judged
+// too (camouflage), no confidence floor for a liar sure of part of the rows, small chunks pooled over
+// rounds, and embeddings bounded and judged.
+import { describe, expect, it } from 'vitest';
+import { camouflaged, partialLies, shiftClasses } from '../../src/learning/adversary.ts';
+import { defended, pooled, sourceHeads } from '../../src/learning/defence.ts';
+import { boundedEmbedding, claimSupport, embeddingSeparation, rms } from '../../src/learning/evidence.ts';
+import { distillation, type StrategyInput } from '../../src/learning/strategy.ts';
+import { meanEmbedding } from '../../src/learning/teachers.ts';
+import { agreementScore, DEFAULT_TRUST, meanConfidence, scoreNeighbour } from '../../src/learning/trust.ts';
+import type { PredictionBatch } from '../../src/learning/types.ts';
+
+const K = 10;
+const truth = (s: number) => s % K;
+/** The own main head: sure (0.95) of the first `sure` rows, unsure elsewhere (0.4 on the true class, the rest spread). */
+function ownRows(n: number, sure: number): Float32Array {
+  const out = new Float32Array(n * K);
+  for (let s = 0; s < n; s++) {
+    const p = s < sure ? 0.95 : 0.4;
+    for (let c = 0; c < K; c++) out[s * K + c] = c === truth(s) ? p : (1 - p) / (K - 1);
+  }
+  return out;
+}
+/** A confident teacher that says `label(s)` on every row. */
+function claimsOf(n: number, label: (s: number) => number, p = 0.9): Float32Array {
+  const out = new Float32Array(n * K);
+  for (let s = 0; s < n; s++) for (let c = 0; c < K; c++) out[s * K + c] = c === label(s) ? p : (1 - p) / (K - 1);
+  return out;
+}
+const batch = (agent: string, round: number, probs: Float32Array, samples: number, heads = 1, embedding?: PredictionBatch['embedding']): PredictionBatch => ({
+  agent,
+  round,
+  chunkHash: `c${round}`,
+  heads,
+  classes: K,
+  samples,
+  probs,
+  embedding,
+});
+
+describe('claimSupport: the rows the agent is unsure of', () => {
+  const own = ownRows(60, 30);
+  it('an honest teacher claims what the agent half-knows; a shifted one does not; too few rows judge nothing', () => {
+    expect(claimSupport(claimsOf(60, truth), own, 60, K, 0.9, 10)).toBe(1);
+    expect(claimSupport(claimsOf(60, (s) => truth(s) + 1), own, 60, K, 0.9, 10)).toBeCloseTo(0.5 * (K - 2) / (K - 1), 5);
+    expect(claimSupport(claimsOf(60, truth), own, 60, K, 0.9, 31)).toBeUndefined();
+    // unsure rows where the teacher claims nothing do not count
+    expect(claimSupport(new Float32Array(60 * K).fill(1 / K), own, 60, K, 0.9, 1)).toBeUndefined();
+  });
+
+  it('camouflage (the reader\'s own sure rows, a lie elsewhere) passes the separation of the sure rows and fails the support', () => {
+    const liar = camouflaged(batch('liar', 3, claimsOf(60, truth), 60), batch('me', 3, own, 60), 0.8);
+    expect(agreementScore(liar.probs, own, 60, K, 0.9, 10)).toBe(1);
+    const e = { samples: 60, classes: K, own, heads: [liar.probs] };
+    expect(scoreNeighbour(e, 3, DEFAULT_TRUST)).toBeLessThan(DEFAULT_TRUST.threshold);
+    // in the warm-up round the support is not judged yet
+    expect(scoreNeighbour(e, 0, DEFAULT_TRUST)).toBe(1);
+    // an honest teacher with the same sure rows passes both
+    expect(scoreNeighbour({ ...e, heads: [claimsOf(60, truth)] }, 3, DEFAULT_TRUST)).toBeGreaterThan(DEFAULT_TRUST.threshold + DEFAULT_TRUST.margin);
+  });
+});
+
+describe('no confidence floor for a liar sure of part of the rows', () => {
+  it('confident lies on 40 % of the rows and uniform rows elsewhere (mean confidence under 0.5) are judged, and fail', () => {
+    const own = ownRows(100, 100);
+    const liar = partialLies(own, K, 0.4, 7);
+    expect(meanConfidence(liar, 100, K)).toBeLessThan(0.5);
+    const score = scoreNeighbour({ samples: 100, classes: K, own, heads: [liar] }, 3, DEFAULT_TRUST);
+    expect(score).toBeDefined();
+    expect(score!).toBeLessThan(DEFAULT_TRUST.threshold);
+  });
+});
+
+describe('the defence judges every head a neighbour teaches', () => {
+  it('sourceHeads: head k learns from head k-1 (or k with `same`), a neighbour with fewer heads lends its last', () => {
+    expect(sourceHeads(4, 4)).toEqual([0, 1, 2]);
+    expect(sourceHeads(4, 4, 'same')).toEqual([0, 1, 2, 3]);
+    expect(sourceHeads(4, 2)).toEqual([0, 1]);
+    expect(sourceHeads(1, 4)).toEqual([0]);
+  });
+
+  it('aux-shift (head 0 truthful, the auxiliary heads shifted) is excluded; the honest neighbour stays', () => {
+    const n = 60;
+    const own = ownRows(n, 40);
+    const heads = (...h: Float32Array[]) => Float32Array.from(h.flatMap((x) => [...x]));
+    const honest = claimsOf(n, truth);
+    const lie = shiftClasses(honest, K);
+    // with 3 heads, head 2 learns from a neighbour's head 1: the one aux-shift lies on
+    const input: StrategyInput = {
+      round: 2,
+      answers: [batch('honest', 2, heads(honest, honest, honest), n, 3), batch('aux-shift', 2, heads(honest, lie, lie), n, 3)],
+      ownFor: () => batch('me', 2, heads(own, own, own), n, 3),
+      rowsFor: () => Array.from({ length: n }, (_, i) => i),
+    };
+    const policy = { rule: 'most-confident' as const, gateMain: false, gateAux: false, includeSelf: false, embeddings: false };
+    const d = defended(distillation(policy), DEFAULT_TRUST, { priorCorrection: 0, probabilityFloor: 0 })(input, {});
+    expect(d.used).toEqual(['honest']);
+    expect(d.excluded.map((e) => e.agent)).toEqual(['aux-shift']);
+  });
+});
+
+describe('small chunks are judged over several rounds', () => {
+  it('with 4 rows a round, a shifted liar is excluded once the pooled rows suffice, and its evidence is then dropped', () => {
+    const n = 4;
+    const strategy = defended(distillation({ rule: 'most-confident', gateMain: false, gateAux: false, includeSelf: false, embeddings: false }), DEFAULT_TRUST, { priorCorrection: 0, probabilityFloor: 0 });
+    let states = {};
+    const excludedAt: number[] = [];
+    for (let round = 1; round <= 6; round++) {
+      // two classes, two rows of each a round: a round alone has too few to judge by
+      const label = (s: number) => (s + round) % 2;
+      const own = claimsOf(n, label, 0.95);
+      const d = strategy(
+        {
+          round,
+          answers: [batch('honest', round, claimsOf(n, label), n), batch('liar', round, claimsOf(n, (s) => label(s) + 1), n)],
+          ownFor: (r) => (r === round ? batch('me', round, own, n) : undefined),
+          rowsFor: () => [0, 1, 2, 3],
+        },
+        states,
+      );
+      states = d.states;
+      if (d.excluded.some((e) => e.agent === 'liar')) excludedAt.push(round);
+      expect(d.excluded.map((e) => e.agent)).not.toContain('honest');
+    }
+    // 10 sure rows are needed: the third round's pool has 12
+    expect(excludedAt.length).toBeGreaterThan(0);
+    expect(excludedAt[0]).toBe(3);
+    expect(excludedAt.at(-1)).toBe(6);
+    expect((states as Record<string, { pending?: unknown }>).liar.pending).toBeUndefined();
+  });
+
+  it('pooled keeps the newest rows, and refuses evidence of another shape', () => {
+    const e = (rows: number, heads = 1) => ({ samples: rows, classes: K, own: new Float32Array(rows * K).fill(rows), heads: Array.from({ length: heads }, () => new Float32Array(rows * K).fill(rows)) });
+    const p = pooled(e(700), e(600))!;
+    expect(p.samples).toBe(1000);
+    expect(p.own.length).toBe(1000 * K);
+    expect(p.own[0]).toBe(700);
+    expect(p.own.at(-1)).toBe(600);
+    expect(pooled(e(5, 1), e(5, 2))).toBeUndefined();
+  });
+});
+
+describe('embeddings are bounded and judged', () => {
+  const n = 40;
+  const size = K;
+  const own = ownRows(n, n);
+  /** Embeddings that follow the class: a unit bump in dimension class % size, plus small noise. */
+  const honestEmbedding = (scale = 1) => Float32Array.from({ length: n * size }, (_, i) => scale * ((Math.floor(i / size) % K) % size === i % size ? 1 : 0.05 * Math.sin(i)));
+
+  it('a blown-up embedding is scaled down to a few times the own, so that the mean stays finite', () => {
+    const blown = honestEmbedding(1e20);
+    expect(Number.isFinite(rms(blown))).toBe(true);
+    const bounded = boundedEmbedding(blown, rms(honestEmbedding()));
+    expect(rms(bounded)).toBeCloseTo(4 * rms(honestEmbedding()), 3);
+    const mine = batch('me', 1, own, n, 1, { size, values: honestEmbedding() });
+    const mean = meanEmbedding(mine, [batch('a', 1, own, n, 1, { size, values: honestEmbedding() }), batch('b', 1, own, n, 1, { size, values: blown })])!;
+    expect(mean.every((v) => Number.isFinite(v) && Math.abs(v) <= 5)).toBe(true);
+    // one of the own scale is left as it is
+    expect(boundedEmbedding(honestEmbedding(), rms(honestEmbedding()))).toEqual(honestEmbedding());
+  });
+
+  it('embeddings that follow the input separate the classes the agent is sure of; noise does not', () => {
+    expect(embeddingSeparation(honestEmbedding(), size, own, n, K, 0.9, 10)).toBeGreaterThan(0.9);
+    const noise = Float32Array.from({ length: n * size }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+    expect(embeddingSeparation(noise, size, own, n, K, 0.9, 10)).toBeLessThan(DEFAULT_TRUST.threshold);
+    expect(embeddingSeparation(new Float32Array(n * size), size, own, n, K, 0.9, 10)).toBeUndefined();
+  });
+});
