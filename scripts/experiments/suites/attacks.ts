@@ -4,7 +4,7 @@
 // profile. Every run in one process (simulate), so that an absent agent is simply not started.
 // `embedding-blowup` lies only in the embeddings, so its runs (and their references) distil them.
 import type { ExperimentOptions } from '../../../src/cluster/run-options.ts';
-import { attacksTable } from '../report/attacks.ts';
+import { attacksTable, honestRoundSeconds } from '../report/attacks.ts';
 import type { RunSpec } from '../report/types.ts';
 import type { Suite } from './suite.ts';
 
@@ -54,5 +54,5 @@ export const attacks: Suite = {
   options: { nodes: 'default' },
   simulate: true,
   runs: attackRuns,
-  tables: (rows, { backend }) => [attacksTable(rows.map((r) => ({ label: r.spec.label, group: r.spec.group ?? '', setting: r.spec.setting ?? '', summary: r.summary, config: r.config, absent: r.spec.absent ?? [] })), backend)],
+  tables: (rows, { backend }) => [attacksTable(rows.map((r) => ({ label: r.spec.label, group: r.spec.group ?? '', setting: r.spec.setting ?? '', summary: r.summary, config: r.config, absent: r.spec.absent ?? [], roundSeconds: honestRoundSeconds(r.dir, r.summary) })), backend)],
 };
