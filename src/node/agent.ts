@@ -236,6 +236,7 @@ export class Agent {
       exchangeSeconds: (t2 - t1) / 1000,
       fetchSeconds: ex.fetchSeconds,
       waitSeconds: ex.waitSeconds,
+      lateSeconds: this.neighbours.takeLateSeconds(),
       evalSeconds: (t3 - t2) / 1000,
       loss,
       learningRate: this.learner.learningRate,

@@ -7,6 +7,7 @@ import type { FetchOutcome, Peer, ReaderAccess } from '../network/round-service.
 import { Changes } from '../network/wait.ts';
 import { inNeighbours, outNeighbours, type AgentId, type Topology } from '../topology/types.ts';
 import type { Skip } from './records.ts';
+import { lateRule, lateRuleApplies, Punctuality } from './punctuality.ts';
 import type { AgentLog } from './run-log.ts';
 
 /** Pause between tries of a neighbour whose host has no route. */
@@ -24,6 +25,8 @@ export interface FetchedFromAll<T> {
   received: Record<AgentId, number>;
   /** The longest time a neighbour held a request waiting for its round. */
   waitSeconds: number;
+  /** From the quorum's answer to the fetch's end: see RoundRecord.lateSeconds. */
+  lateSeconds: number;
 }
 
 export class Neighbours {
@@ -44,6 +47,11 @@ export class Neighbours {
 
   /** How long a fetch waits for discovery to find a neighbour known only by peer id. */
   private readonly locateWaitMs: number;
+  private readonly punctuality = new Punctuality();
+  /** Since when the agent has worked towards its next fetch: the last fetch's end, or the peers' arrival. */
+  private paceFrom = Date.now();
+  private fetched = false;
+  private late = 0;
 
   constructor(topology: Topology, self: AgentId, log: AgentLog, locateWaitMs = 0) {
     this.self = self;
@@ -58,6 +66,7 @@ export class Neighbours {
     this.peers = { ...peers };
     delete this.peers[this.self];
     this.allowed = new Set(Object.values(this.peers).map((p) => p.peerId));
+    if (!this.fetched) this.paceFrom = Date.now();
     this.changes.notify();
   }
 
@@ -158,38 +167,92 @@ export class Neighbours {
   }
 
   /**
-   * Asks every in-neighbour at once; sorts answers, refusals and network failures apart. When `signal`
-   * aborts (the agent stops), every fetch is cancelled at once and this rejects with the abort.
+   * Asks every in-neighbour at once; sorts answers, refusals and network failures apart. Once half the
+   * teachers that can still answer have answered (the quorum), each of the rest gets its allowance
+   * (`Punctuality`) and is then skipped as late; its fetch goes on in the background only to learn when
+   * it really answers. When `signal` aborts (the agent stops), every fetch is cancelled at once and
+   * this rejects with the abort.
    */
   async fetchAll<T>(fetch: Fetch<T>, signal: AbortSignal): Promise<FetchedFromAll<T>> {
-    const end = Date.now() + this.locateWaitMs;
+    const start = Date.now();
+    const end = start + this.locateWaitMs;
+    const workMs = start - this.paceFrom;
+    const applies = lateRuleApplies(this.locateWaitMs, this.teachers.length);
     let waitedMs = 0;
-    const out: FetchedFromAll<T> = { ok: [], skipped: [], rejected: [], received: {}, waitSeconds: 0 };
-    await Promise.all(
-      this.teachers.map(async (agent) => {
-        const peer = await this.located(agent, signal);
-        if (!peer || peer.addrs.length === 0) {
-          out.skipped.push({ agent, reason: peer ? 'not found yet: discovery is still looking' : 'no address known for this neighbour' });
-          return;
-        }
-        try {
-          const got = await this.fetchRetrying(fetch, peer, end, signal);
-          out.received[agent] = got.bytesReceived;
-          waitedMs = Math.max(waitedMs, got.waitedMs);
-          this.countSent(agent, got.bytesSent);
-          if (got.ok) out.ok.push({ agent, value: got.value });
-          else out.skipped.push({ agent, reason: `${got.status}: ${got.message}` });
-        } catch (err) {
-          if (signal.aborted) return;
-          if (err instanceof WireError) out.rejected.push({ agent, reason: `${err.reason}: ${err.message}` });
-          else if (err instanceof DeadlineError) out.skipped.push({ agent, reason: `timed out: ${err.message}` });
-          else out.skipped.push({ agent, reason: `unreachable: ${(err as Error).message}` });
-        }
-      }),
-    );
+    let answered = 0;
+    let failed = 0;
+    let quorumAt: number | undefined;
+    let quorum = 0;
+    const pending = new Map(this.teachers.map((a) => [a, new AbortController()]));
+    const timers: NodeJS.Timeout[] = [];
+    const settle = (agent: AgentId, ok: boolean) => {
+      pending.delete(agent);
+      if (!ok) failed++;
+      else {
+        answered++;
+        this.punctuality.answered(agent, quorumAt === undefined ? 0 : Date.now() - quorumAt);
+      }
+      if (quorumAt !== undefined || answered === 0 || answered < Math.ceil((this.teachers.length - failed) / 2)) return;
+      quorumAt = Date.now();
+      quorum = answered;
+      if (!applies) return;
+      const rule = lateRule(this.locateWaitMs, workMs, quorumAt - start);
+      for (const [late, cut] of pending) timers.push(setTimeout(() => cut.abort(), this.punctuality.allowance(late, rule, quorumAt)));
+    };
+    const out: FetchedFromAll<T> = { ok: [], skipped: [], rejected: [], received: {}, waitSeconds: 0, lateSeconds: 0 };
+    try {
+      await Promise.all(
+        this.teachers.map(async (agent) => {
+          const cut = pending.get(agent)!;
+          const peer = await this.located(agent, AbortSignal.any([signal, cut.signal]));
+          if (!peer || peer.addrs.length === 0) {
+            settle(agent, false);
+            out.skipped.push({ agent, reason: peer ? 'not found yet: discovery is still looking' : 'no address known for this neighbour' });
+            return;
+          }
+          const attempt = new AbortController();
+          const fetched = this.fetchRetrying(fetch, peer, end, AbortSignal.any([signal, attempt.signal]));
+          const cutOff = new Promise<'late'>((resolve) => cut.signal.addEventListener('abort', () => resolve('late'), { once: true }));
+          try {
+            const got = await Promise.race([fetched, cutOff]);
+            if (got === 'late') {
+              out.skipped.push({ agent, reason: `late: no answer within ${((Date.now() - quorumAt!) / 1000).toFixed(1)} s of the quorum (${quorum} of ${this.teachers.length} neighbours had answered)` });
+              this.punctuality.probe(agent, quorumAt!, fetched, () => attempt.abort(), this.locateWaitMs);
+              return;
+            }
+            out.received[agent] = got.bytesReceived;
+            waitedMs = Math.max(waitedMs, got.waitedMs);
+            this.countSent(agent, got.bytesSent);
+            settle(agent, got.ok);
+            if (got.ok) out.ok.push({ agent, value: got.value });
+            else out.skipped.push({ agent, reason: `${got.status}: ${got.message}` });
+          } catch (err) {
+            if (signal.aborted) return;
+            settle(agent, false);
+            if (err instanceof WireError) out.rejected.push({ agent, reason: `${err.reason}: ${err.message}` });
+            else if (err instanceof DeadlineError) out.skipped.push({ agent, reason: `timed out: ${err.message}` });
+            else out.skipped.push({ agent, reason: `unreachable: ${(err as Error).message}` });
+          }
+        }),
+      );
+    } finally {
+      timers.forEach(clearTimeout);
+      this.fetched = true;
+      this.paceFrom = Date.now();
+    }
     signal.throwIfAborted();
     out.ok.sort((a, b) => this.teachers.indexOf(a.agent) - this.teachers.indexOf(b.agent));
     out.waitSeconds = waitedMs / 1000;
+    out.lateSeconds = quorumAt === undefined ? 0 : (this.paceFrom - quorumAt) / 1000;
+    this.late = out.lateSeconds;
     return out;
   }
+
+  /** The lateSeconds of the last fetch since the last call (0 when nothing was fetched). */
+  takeLateSeconds(): number {
+    const late = this.late;
+    this.late = 0;
+    return late;
+  }
 }
+

@@ -1,0 +1,88 @@
+// When an agent stops waiting for a late neighbour (docs/DESIGN.md, "Round loop"). A neighbour that
+// stalls, on purpose or because it waits for another that stalls (two echo liars), would otherwise
+// cost every round the whole fetch budget. Once half the teachers that can still answer have answered
+// (the quorum), each of the rest gets an allowance from its own record, and is then skipped as late.
+// Every parameter scales with the fetch budget (timeouts.locateWaitMs, --fetch-timeout) or with the
+// agent's own work in a round, so the same rule holds for short test runs and long ones.
+import type { FetchOutcome } from '../network/round-service.ts';
+import type { AgentId } from '../topology/types.ts';
+
+/**
+ * The late rule's floor: the least grace after the quorum (1 s at the default 60 s budget), below which
+ * the rule is off. Under a second, an honest neighbour is easily late by scheduling alone: two cores
+ * running eight agents delay a reply by a training step or two.
+ */
+const MIN_GRACE_MS = 1000;
+const GRACE_OF_BUDGET = 1 / 60;
+/**
+ * Of the agent's own work between two fetches (training, evaluating, predicting), what a neighbour
+ * without a record gets after the quorum: honest neighbours of the same kind do about the same work, so
+ * their lag is a fraction of it. A quarter keeps a round with stallers within 1.5x of one without them
+ * (complete-8: 3.8 s of work a round, 0.4 s of fetch).
+ */
+const GRACE_OF_WORK = 0.25;
+/**
+ * Of the budget, the most lag a record may show and still earn waiting: half of it. The `stall` liar
+ * answers just before the budget ends; an honest CNN among small MLPs (complete-8-mixed) is late by the
+ * difference of their work, seconds, every round.
+ */
+const CAP_OF_BUDGET = 1 / 2;
+
+/** A round's late rule, fixed when its quorum answered. */
+export interface LateRule {
+  /** For a neighbour whose least lag is past capMs: a staller, not waited for beyond the floor. */
+  floorMs: number;
+  /** For a neighbour without a record: the floor, as long as the quorum took, or a share of the work, whichever is longest. */
+  graceMs: number;
+  capMs: number;
+}
+
+/** Off with one teacher (nobody to compare with) and with budgets too short to be worth cutting. */
+export const lateRuleApplies = (budgetMs: number, teachers: number) => teachers >= 2 && budgetMs > Math.max(MIN_GRACE_MS, budgetMs * GRACE_OF_BUDGET);
+
+export function lateRule(budgetMs: number, workMs: number, quorumMs: number): LateRule {
+  const floorMs = Math.max(MIN_GRACE_MS, budgetMs * GRACE_OF_BUDGET);
+  const graceMs = Math.min(budgetMs, Math.max(floorMs, quorumMs, GRACE_OF_WORK * workMs));
+  return { floorMs, graceMs, capMs: Math.max(graceMs, budgetMs * CAP_OF_BUDGET) };
+}
+
+/**
+ * Each neighbour's record: the least lag after its round's quorum that its answers have shown. A
+ * neighbour skipped as late is still listened to (one fetch at a time), so the record is its real lag,
+ * not the cut. An honest but slower neighbour earns twice its record (up to the cap) and is waited for
+ * again; a staller's record is past the cap, and from then on it gets the floor. The least lag, not the
+ * last: two echo liars serve only after their own fetch, so each one's lag is the wait the other
+ * allows it, and a record that followed the last lag would double their allowance every round.
+ */
+export class Punctuality {
+  private readonly leastLateMs = new Map<AgentId, number>();
+  /** Neighbours with a fetch still out after being skipped, and when that round's quorum answered. */
+  private readonly probing = new Map<AgentId, number>();
+
+  answered(agent: AgentId, lateMs: number): void {
+    this.leastLateMs.set(agent, Math.min(lateMs, this.leastLateMs.get(agent) ?? Infinity));
+  }
+
+  allowance(agent: AgentId, rule: LateRule, now: number): number {
+    const known = this.leastLateMs.get(agent);
+    const since = this.probing.get(agent);
+    // A fetch still out says only how late the neighbour is at least: it earns nothing, but may condemn.
+    if (known === undefined) return since !== undefined && now - since > rule.capMs ? rule.floorMs : rule.graceMs;
+    if (known > rule.capMs) return rule.floorMs;
+    return Math.max(rule.graceMs, Math.min(rule.capMs, 2 * known));
+  }
+
+  /** Lets a skipped fetch finish to learn the lag; a second one while the first is out is cancelled. */
+  probe(agent: AgentId, quorumAt: number, fetched: Promise<FetchOutcome<unknown>>, cancel: () => void, budgetMs: number): void {
+    if (this.probing.has(agent)) return cancel();
+    this.probing.set(agent, quorumAt);
+    const learn = (lateMs: number) => {
+      this.answered(agent, lateMs);
+      this.probing.delete(agent);
+    };
+    fetched.then(
+      (got) => learn(got.ok ? Date.now() - quorumAt : budgetMs),
+      () => learn(budgetMs),
+    );
+  }
+}
