@@ -55,15 +55,36 @@ export function inboundLimits(peers: number): { inboundConnectionThreshold: numb
   return { inboundConnectionThreshold: n, maxIncomingPendingConnections: n };
 }
 
+/**
+ * Connections one peer may hold to this host. An honest peer needs one, two when both sides dial at
+ * once, and briefly one more while a restarted peer's old connection dies. Every stream limit below is
+ * per connection, so without this bound a peer could multiply them by opening connections.
+ */
+export const MAX_CONNECTIONS_PER_PEER = 4;
+
+/**
+ * Inbound streams one connection may have open at once, over all protocols, before yamux resets new
+ * ones (its default is 1,000). What an honest peer can have open: a round protocol's 8
+ * (ROUND_STREAM_LIMITS), kad-dht's 32, identify's 1 and ping's 2. A stream that never names its
+ * protocol lives until the negotiation timeout below.
+ */
+export const MAX_STREAMS_PER_CONNECTION = 64;
+
+/** libp2p's default is 10 s; naming a protocol takes one round trip, well under a second. */
+const NEGOTIATION_TIMEOUT_MS = 5000;
+
 export async function createHost(opts: HostOptions): Promise<Libp2p> {
+  let host: Libp2p | undefined;
   const deny = (direction: 'inbound' | 'outbound') => (peerId: PeerId) => {
     const id = peerId.toString();
     const refused = !opts.allowedPeers().has(id);
     if (refused) opts.onRefused?.(id, direction);
-    return refused;
+    // An allowed peer past its connections is refused too, silently: that is a flood, not a stranger.
+    return refused || (direction === 'inbound' && (host?.getConnections(peerId).length ?? 0) >= MAX_CONNECTIONS_PER_PEER);
   };
   try {
-    return await startHost(opts, deny);
+    host = await startHost(opts, deny);
+    return host;
   } catch (err) {
     // A taken port is one line naming the address, not libp2p's advice and stack traces.
     if ((err as Error).name !== 'UnsupportedListenAddressesError') throw err;
@@ -116,10 +137,10 @@ function startHost(opts: HostOptions, deny: (direction: 'inbound' | 'outbound') 
   return createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
-    connectionManager: inboundLimits(opts.peers ?? 8),
+    connectionManager: { ...inboundLimits(opts.peers ?? 8), inboundStreamProtocolNegotiationTimeout: NEGOTIATION_TIMEOUT_MS },
     transports: [opts.transport === 'tcp' ? tcp() : memory()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [yamux({ maxInboundStreams: MAX_STREAMS_PER_CONNECTION })],
     peerDiscovery,
     services,
     connectionGater: {

@@ -6,7 +6,9 @@ export const WEIGHTS_PROTOCOL = '/mhd/weights/1.0.0';
 export const DHT_PROTOCOL = '/mhd/kad/1.0.0';
 
 /**
- * Stream limits of a round protocol, per connection. A reader opens one stream per round and direction,
- * so a handful is plenty; the bound keeps a peer from pinning handlers with streams it never uses.
+ * Stream limits of a round protocol, per connection. A reader has at most two requests out (a round's,
+ * and one that the late rule lets run on), and the server serves at most 4 pending requests of a peer
+ * over all its connections (round-service.ts, MAX_PENDING_PER_PEER); twice that leaves room for
+ * streams still closing. libp2p resets the streams past it before any handler runs.
  */
-export const ROUND_STREAM_LIMITS = { maxInboundStreams: 64, maxOutboundStreams: 64 } as const;
+export const ROUND_STREAM_LIMITS = { maxInboundStreams: 8, maxOutboundStreams: 8 } as const;

@@ -40,6 +40,17 @@ export interface ServerDeadlines {
 
 export const DEFAULT_DEADLINES: ServerDeadlines = { requestMs: 10_000, replyMs: 30_000 };
 
+/**
+ * Requests one peer may have pending with a service, over all its connections: from the stream's
+ * arrival until the reply is written (held waiting for a round, or a reply that a paused reader does not
+ * take). An honest reader has one out per round and at most one more, the fetch that the late rule
+ * (src/node/punctuality.ts) lets run on; 4 leaves room for a stream still closing. Without a bound, a
+ * paused reader of /mhd/weights held 640 streams, each with its own copy of the model: 353 -> 1,033 MiB.
+ * Past the bound a stream is reset unread; a peer that goes past it this many times in a row, with
+ * nothing served in between, loses the connection and pays a new handshake to come back.
+ */
+export const MAX_PENDING_PER_PEER = 4;
+
 /** Who may read this agent's rounds, and what the agent learns of what it served. */
 export interface ReaderAccess {
   /** Maps a connected peer to an agent allowed to read, or undefined (refused). */
@@ -107,6 +118,9 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
   private readonly init: RoundServiceInit<T, H>;
   private stopping = new AbortController();
   private started = false;
+  private readonly pending = new Map<string, number>();
+  /** Per peer, streams refused over the bound since the last one served. */
+  private readonly refused = new Map<string, number>();
 
   constructor(components: RoundServiceComponents, init: RoundServiceInit<T, H>) {
     this.components = components;
@@ -156,11 +170,42 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
     }
   }
 
+  /** Requests being served now, every peer together. */
+  get pendingRequests(): number {
+    let n = 0;
+    for (const v of this.pending.values()) n += v;
+    return n;
+  }
+
   private async serve(stream: Stream, connection: Connection): Promise<void> {
+    const peerId = connection.remotePeer.toString();
+    const pending = this.pending.get(peerId) ?? 0;
+    if (pending >= MAX_PENDING_PER_PEER) return this.refuse(stream, connection, peerId);
+    this.pending.set(peerId, pending + 1);
+    try {
+      await this.serveOne(stream, peerId);
+    } finally {
+      const left = (this.pending.get(peerId) ?? 1) - 1;
+      if (left > 0) this.pending.set(peerId, left);
+      else this.pending.delete(peerId);
+    }
+  }
+
+  private refuse(stream: Stream, connection: Connection, peerId: string): void {
+    const err = new Error(`${peerId} has ${MAX_PENDING_PER_PEER} requests pending with ${this.init.protocol} already`);
+    stream.abort(err);
+    const times = (this.refused.get(peerId) ?? 0) + 1;
+    this.refused.set(peerId, times);
+    if (times < MAX_PENDING_PER_PEER) return;
+    this.refused.delete(peerId);
+    this.init.access.onError?.(peerId, new Error(`${err.message}, ${times} times in a row: closing its connection`));
+    connection.abort(err);
+  }
+
+  private async serveOne(stream: Stream, peerId: string): Promise<void> {
     const { agent, access, protocol } = this.init;
     const deadlines = this.init.deadlines ?? DEFAULT_DEADLINES;
     const stop = this.stopping.signal;
-    const peerId = connection.remotePeer.toString();
     const io = framed(stream, MAX_REQUEST_BYTES);
     try {
       const reader = access.reader(peerId);
@@ -175,10 +220,18 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
         } catch (err) {
           reply = { header: { status: 'bad-request', agent, message: (err as Error).message } };
         }
-        reply ??= await this.answer(req!, reader, stop);
+        // A reader that resets its stream (it gave up on this neighbour) ends the wait at once: its
+        // request would otherwise stay pending, and count against it, until the round came.
+        const gone = new AbortController();
+        stream.addEventListener('close', () => gone.abort(), { once: true });
+        if (stream.status !== 'open') gone.abort();
+        const ended = AbortSignal.any([stop, gone.signal]);
+        reply ??= await this.answer(req!, reader, ended);
+        if (ended.aborted) return stream.abort(new Error('the reader left, or this agent stopped'));
       }
       const replyDeadline = deadline(deadlines.replyMs, stop);
       const bytes = await io.write('reply', [encodeJson(reply.header), ...(reply.payload ? [reply.payload] : [])], replyDeadline);
+      this.refused.delete(peerId);
       if (reader !== undefined) access.onSent?.(reader, bytes, reply.header.status === 'ok' ? Number(reply.header.round) : undefined);
       await stream.close({ signal: stepSignal(replyDeadline).signal });
     } catch (err) {
@@ -201,9 +254,11 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
     // How long the request waited for the round: lets the reader tell waiting from transfer.
     const waitedMs = Math.round(performance.now() - t0);
     const r = store.get(req.round) !== undefined ? req.round : store.newestIn(req.minRound, req.round);
-    if (r !== undefined) {
+    // Past a stop or a reader gone, nobody takes the reply: encoding it would be wasted.
+    if (r !== undefined && !stop.aborted) {
       const hold = this.init.holdMs?.(req, reader) ?? 0;
       if (hold > 0) await sleep(hold, undefined, { signal: stop }).catch(() => undefined);
+      if (stop.aborted) return { header: { status: 'not-ready', agent, message: 'the wait was cut short', waitedMs } };
       const reply = this.init.encode(store.get(r)!, r, req, reader);
       return { ...reply, header: { ...reply.header, waitedMs } };
     }
