@@ -51,20 +51,33 @@ export function rms(values: Float32Array): number {
   return values.length === 0 ? 0 : Math.sqrt(sum / values.length);
 }
 
-/** How much larger than the agent's own a neighbour's embeddings may be before they are scaled down. */
-export const EMBEDDING_BOUND = 4;
-
 /**
- * A neighbour's embeddings scaled down to at most EMBEDDING_BOUND times the RMS of the agent's own:
- * embeddings of different models are of different scales anyway, and an unbounded one would dominate
- * (or overflow) the mean the agent distils from.
+ * A neighbour's embeddings with the mean of each dimension and the overall spread of the agent's own on
+ * the same rows, their structure kept. Embeddings of different models differ in scale and offset
+ * anyway; unmatched, one that is scaled up (or shifted, as embedding-blowup's (v + 1) * 1e20 is) would
+ * dominate, or overflow, the mean the agent distils from. In f64: 1e20 squared is past f32's range.
  */
-export function boundedEmbedding(values: Float32Array, ownRms: number): Float32Array {
-  const r = rms(values);
-  const cap = EMBEDDING_BOUND * ownRms;
-  if (!(r > cap) || !Number.isFinite(r)) return values;
-  const f = cap / r;
-  return values.map((v) => v * f);
+export function matchedEmbedding(values: Float32Array, own: Float32Array, size: number): Float32Array {
+  const rows = values.length / size;
+  if (own.length !== values.length || rows === 0) return values;
+  const meanOf = (a: Float32Array) => {
+    const m = new Float64Array(size);
+    for (let i = 0; i < a.length; i++) m[i % size] += a[i] / rows;
+    return m;
+  };
+  const theirs = meanOf(values);
+  const mine = meanOf(own);
+  let theirSpread = 0;
+  let mySpread = 0;
+  let theirSquares = 0;
+  for (let i = 0; i < values.length; i++) {
+    theirSpread += (values[i] - theirs[i % size]) ** 2;
+    mySpread += (own[i] - mine[i % size]) ** 2;
+    theirSquares += values[i] ** 2;
+  }
+  // A spread within rounding of the values' own size is no spread: a constant embedding carries nothing.
+  const f = theirSpread > 1e-12 * theirSquares ? Math.sqrt(mySpread / theirSpread) : 0;
+  return values.map((v, i) => mine[i % size] + (v - theirs[i % size]) * f);
 }
 
 /**

@@ -1,5 +1,5 @@
 // Teacher selection (docs/DESIGN.md, "The method"): pure functions over row-major `samples x classes` arrays.
-import { boundedEmbedding, rms } from './evidence.ts';
+import { matchedEmbedding } from './evidence.ts';
 import { headProbs, type PredictionBatch } from './types.ts';
 
 export const TEACHER_RULES = ['most-confident', 'mean', 'confidence-weighted'] as const;
@@ -169,16 +169,15 @@ export function targetsForHeads(own: PredictionBatch, neighbours: readonly Predi
 
 /**
  * Mean of the neighbours' embeddings of equal width (for optional embedding distillation), each first
- * bounded to a few times the scale of the agent's own (evidence.ts, boundedEmbedding).
+ * matched to the mean and spread of the agent's own on the chunk (evidence.ts, matchedEmbedding).
  */
 export function meanEmbedding(own: PredictionBatch, neighbours: readonly PredictionBatch[]): Float32Array | undefined {
   const size = own.embedding?.size;
   const same = neighbours.filter((nb) => nb.embedding && nb.embedding.size === size);
   if (size === undefined || same.length === 0) return undefined;
   const out = new Float32Array(own.samples * size);
-  const ownRms = rms(own.embedding!.values);
   for (const nb of same) {
-    const v = boundedEmbedding(nb.embedding!.values, ownRms);
+    const v = matchedEmbedding(nb.embedding!.values, own.embedding!.values, size);
     for (let i = 0; i < out.length; i++) out[i] += v[i] / same.length;
   }
   return out;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { camouflaged, partialLies, shiftClasses } from '../../src/learning/adversary.ts';
 import { defended, pooled, sourceHeads } from '../../src/learning/defence.ts';
-import { boundedEmbedding, claimSupport, embeddingSeparation, rms } from '../../src/learning/evidence.ts';
+import { claimSupport, embeddingSeparation, matchedEmbedding, rms } from '../../src/learning/evidence.ts';
 import { distillation, type StrategyInput } from '../../src/learning/strategy.ts';
 import { meanEmbedding } from '../../src/learning/teachers.ts';
 import { agreementScore, DEFAULT_TRUST, meanConfidence, scoreNeighbour } from '../../src/learning/trust.ts';
@@ -147,16 +147,19 @@ describe('embeddings are bounded and judged', () => {
   /** Embeddings that follow the class: a unit bump in dimension class % size, plus small noise. */
   const honestEmbedding = (scale = 1) => Float32Array.from({ length: n * size }, (_, i) => scale * ((Math.floor(i / size) % K) % size === i % size ? 1 : 0.05 * Math.sin(i)));
 
-  it('a blown-up embedding is scaled down to a few times the own, so that the mean stays finite', () => {
-    const blown = honestEmbedding(1e20);
+  it('a blown-up (scaled and shifted) embedding is matched to the own mean and spread: the mean stays finite and of the own scale', () => {
+    const blown = honestEmbedding().map((v) => (v + 1) * 1e20);
     expect(Number.isFinite(rms(blown))).toBe(true);
-    const bounded = boundedEmbedding(blown, rms(honestEmbedding()));
-    expect(rms(bounded)).toBeCloseTo(4 * rms(honestEmbedding()), 3);
+    const matched = matchedEmbedding(blown, honestEmbedding(), size);
+    // an affine change of an honest embedding is undone to float precision
+    for (const [i, v] of honestEmbedding().entries()) expect(matched[i]).toBeCloseTo(v, 4);
     const mine = batch('me', 1, own, n, 1, { size, values: honestEmbedding() });
-    const mean = meanEmbedding(mine, [batch('a', 1, own, n, 1, { size, values: honestEmbedding() }), batch('b', 1, own, n, 1, { size, values: blown })])!;
-    expect(mean.every((v) => Number.isFinite(v) && Math.abs(v) <= 5)).toBe(true);
-    // one of the own scale is left as it is
-    expect(boundedEmbedding(honestEmbedding(), rms(honestEmbedding()))).toEqual(honestEmbedding());
+    const mean = meanEmbedding(mine, [batch('a', 1, own, n, 1, { size, values: honestEmbedding(2) }), batch('b', 1, own, n, 1, { size, values: blown })])!;
+    expect(mean.every((v) => Number.isFinite(v) && Math.abs(v) <= 2)).toBe(true);
+    // the own embedding is left as it is, and a constant one carries nothing but the own mean
+    expect(Array.from(matchedEmbedding(honestEmbedding(), honestEmbedding(), size)).map((v) => +v.toFixed(5))).toEqual(Array.from(honestEmbedding()).map((v) => +v.toFixed(5)));
+    const flat = matchedEmbedding(new Float32Array(n * size).fill(7), honestEmbedding(), size);
+    expect(flat[0]).toBeCloseTo(Array.from({ length: n }, (_, r) => honestEmbedding()[r * size]).reduce((a, b) => a + b, 0) / n, 5);
   });
 
   it('embeddings that follow the input separate the classes the agent is sure of; noise does not', () => {
