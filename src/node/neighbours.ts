@@ -50,6 +50,10 @@ export class Neighbours {
   private readonly punctuality = new Punctuality();
   /** Since when the agent has worked towards its next fetch: the last fetch's end, or the peers' arrival. */
   private paceFrom = Date.now();
+  /** The previous fetch's start: a teacher heard from since then is alive and running its rounds. */
+  private heardSince = Date.now();
+  /** When each reader last opened a request to this agent. */
+  private readonly heardAt: Record<AgentId, number> = {};
   private fetched = false;
   private late = 0;
 
@@ -66,7 +70,7 @@ export class Neighbours {
     this.peers = { ...peers };
     delete this.peers[this.self];
     this.allowed = new Set(Object.values(this.peers).map((p) => p.peerId));
-    if (!this.fetched) this.paceFrom = Date.now();
+    if (!this.fetched) this.paceFrom = this.heardSince = Date.now();
     this.changes.notify();
   }
 
@@ -99,6 +103,10 @@ export class Neighbours {
       reader: (peerId) => {
         const reader = this.readerOf(peerId);
         if (reader === undefined) this.log.warn(`refused to serve peer ${peerId}: not an agent that learns from ${this.self}`);
+        else {
+          this.heardAt[reader] = Date.now();
+          this.changes.notify();
+        }
         return reader;
       },
       onSent: (reader, bytes, round) => {
@@ -169,23 +177,34 @@ export class Neighbours {
   /**
    * Asks every in-neighbour at once; sorts answers, refusals and network failures apart. Once half the
    * teachers that can still answer have answered (the quorum), each of the rest gets its allowance
-   * (`Punctuality`) and is then skipped as late; its fetch goes on in the background only to learn when
-   * it really answers. When `signal` aborts (the agent stops), every fetch is cancelled at once and
-   * this rejects with the abort.
+   * (src/node/punctuality.ts) and is then skipped as late, if it is alive: heard from (it asked this
+   * agent for a round) since the previous fetch began, so it is running its rounds and not behind a
+   * partition or down, which are waited for as before. A known staller is skipped alive or not. A
+   * skipped fetch goes on in the background, only to learn when the neighbour really answers. When
+   * `signal` aborts (the agent stops), every fetch is cancelled at once and this rejects with the abort.
    */
   async fetchAll<T>(fetch: Fetch<T>, signal: AbortSignal): Promise<FetchedFromAll<T>> {
     const start = Date.now();
     const end = start + this.locateWaitMs;
     const workMs = start - this.paceFrom;
+    const heardSince = this.heardSince;
+    this.heardSince = start;
     const applies = lateRuleApplies(this.locateWaitMs, this.teachers.length);
     let waitedMs = 0;
     let answered = 0;
     let failed = 0;
     let quorumAt: number | undefined;
     let quorum = 0;
-    const pending = new Map(this.teachers.map((a) => [a, new AbortController()]));
-    const timers: NodeJS.Timeout[] = [];
+    // Per teacher: `cut` skips it as late, `done` ends its deadline (answered, or the fetch is over).
+    const pending = new Map(this.teachers.map((a) => [a, { cut: new AbortController(), done: new AbortController() }]));
+    const alive = (agent: AgentId) => (this.heardAt[agent] ?? -Infinity) >= heardSince;
+    const deadline = async (agent: AgentId, c: { cut: AbortController; done: AbortController }, ms: number, staller: boolean) => {
+      const over = AbortSignal.any([signal, c.cut.signal, c.done.signal]);
+      await sleep(ms, undefined, { signal: over }).catch(() => undefined);
+      if (staller || (await this.changes.until(() => alive(agent), over))) c.cut.abort();
+    };
     const settle = (agent: AgentId, ok: boolean) => {
+      pending.get(agent)?.done.abort();
       pending.delete(agent);
       if (!ok) failed++;
       else {
@@ -197,13 +216,16 @@ export class Neighbours {
       quorum = answered;
       if (!applies) return;
       const rule = lateRule(this.locateWaitMs, workMs, quorumAt - start);
-      for (const [late, cut] of pending) timers.push(setTimeout(() => cut.abort(), this.punctuality.allowance(late, rule, quorumAt)));
+      for (const [late, c] of pending) {
+        const a = this.punctuality.allowance(late, rule, quorumAt);
+        void deadline(late, c, a.ms, a.staller);
+      }
     };
     const out: FetchedFromAll<T> = { ok: [], skipped: [], rejected: [], received: {}, waitSeconds: 0, lateSeconds: 0 };
     try {
       await Promise.all(
         this.teachers.map(async (agent) => {
-          const cut = pending.get(agent)!;
+          const { cut } = pending.get(agent)!;
           const peer = await this.located(agent, AbortSignal.any([signal, cut.signal]));
           if (!peer || peer.addrs.length === 0) {
             settle(agent, false);
@@ -236,7 +258,7 @@ export class Neighbours {
         }),
       );
     } finally {
-      timers.forEach(clearTimeout);
+      for (const c of pending.values()) c.done.abort();
       this.fetched = true;
       this.paceFrom = Date.now();
     }

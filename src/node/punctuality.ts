@@ -1,9 +1,12 @@
 // When an agent stops waiting for a late neighbour (docs/DESIGN.md, "Round loop"). A neighbour that
 // stalls, on purpose or because it waits for another that stalls (two echo liars), would otherwise
 // cost every round the whole fetch budget. Once half the teachers that can still answer have answered
-// (the quorum), each of the rest gets an allowance from its own record, and is then skipped as late.
-// Every parameter scales with the fetch budget (timeouts.locateWaitMs, --fetch-timeout) or with the
-// agent's own work in a round, so the same rule holds for short test runs and long ones.
+// (the quorum), each of the rest gets an allowance from its own record, and is then skipped as late
+// if it is alive (Neighbours.fetchAll): a neighbour that asks this agent for rounds but does not
+// answer is stalling, one that has gone quiet is behind a partition or down, and is waited for as the
+// partition rule says, unless its record already shows it a staller. Every parameter scales with the
+// fetch budget (timeouts.locateWaitMs, --fetch-timeout) or with the agent's own work in a round, so
+// the same rule holds for short test runs and long ones.
 import type { FetchOutcome } from '../network/round-service.ts';
 import type { AgentId } from '../topology/types.ts';
 
@@ -52,7 +55,8 @@ export function lateRule(budgetMs: number, workMs: number, quorumMs: number): La
  * not the cut. An honest but slower neighbour earns twice its record (up to the cap) and is waited for
  * again; a staller's record is past the cap, and from then on it gets the floor. The least lag, not the
  * last: two echo liars serve only after their own fetch, so each one's lag is the wait the other
- * allows it, and a record that followed the last lag would double their allowance every round.
+ * allows it, and a record that followed the last lag would double their allowance every round. A
+ * skipped fetch that never answers at all counts as late by the whole budget.
  */
 export class Punctuality {
   private readonly leastLateMs = new Map<AgentId, number>();
@@ -63,13 +67,14 @@ export class Punctuality {
     this.leastLateMs.set(agent, Math.min(lateMs, this.leastLateMs.get(agent) ?? Infinity));
   }
 
-  allowance(agent: AgentId, rule: LateRule, now: number): number {
+  /** How long after the quorum `agent` is waited for, and whether it is a known staller. */
+  allowance(agent: AgentId, rule: LateRule, now: number): { ms: number; staller: boolean } {
     const known = this.leastLateMs.get(agent);
     const since = this.probing.get(agent);
     // A fetch still out says only how late the neighbour is at least: it earns nothing, but may condemn.
-    if (known === undefined) return since !== undefined && now - since > rule.capMs ? rule.floorMs : rule.graceMs;
-    if (known > rule.capMs) return rule.floorMs;
-    return Math.max(rule.graceMs, Math.min(rule.capMs, 2 * known));
+    const staller = known === undefined ? since !== undefined && now - since > rule.capMs : known > rule.capMs;
+    if (staller) return { ms: rule.floorMs, staller };
+    return { ms: known === undefined ? rule.graceMs : Math.max(rule.graceMs, Math.min(rule.capMs, 2 * known)), staller };
   }
 
   /** Lets a skipped fetch finish to learn the lag; a second one while the first is out is cancelled. */

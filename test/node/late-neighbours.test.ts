@@ -33,18 +33,20 @@ describe('late neighbours', () => {
     expect(lateRule(600_000, 0, 0).floorMs).toBe(10_000);
     const p = new Punctuality();
     const rule = lateRule(60_000, 0, 0);
-    expect(p.allowance('new', rule, 0)).toBe(1000);
+    expect(p.allowance('new', rule, 0)).toEqual({ ms: 1000, staller: false });
     // twice the least lag seen, not the last: a lag that follows the allowance cannot make it grow
     p.answered('slow', 2000);
     p.answered('slow', 8000);
-    expect(p.allowance('slow', rule, 0)).toBe(4000);
+    expect(p.allowance('slow', rule, 0)).toEqual({ ms: 4000, staller: false });
     p.answered('staller', 59_000);
-    expect(p.allowance('staller', rule, 0)).toBe(1000);
+    expect(p.allowance('staller', rule, 0)).toEqual({ ms: 1000, staller: true });
   });
 
   it('stallers cost the grace after the quorum, not the budget; an honest neighbour late once is waited for next round', async () => {
     const a = neighbours();
     const fetch = (p: Peer, signal: AbortSignal) => {
+      // Every neighbour reads from a too, this round: it is alive.
+      a.access().reader(`peer-${p.agent}`);
       if (p.agent === 'g' || p.agent === 'h') return after(50_000, 'stalled', signal);
       return after(p.agent === 'f' ? 1600 : 0, `from ${p.agent}`, signal);
     };
@@ -77,11 +79,23 @@ describe('late neighbours', () => {
     expect(res.lateSeconds).toBe(0);
   });
 
+  it('a late teacher not heard from (behind a partition, down, or one that never reads) is waited for as before', async () => {
+    const a = neighbours();
+    const t0 = Date.now();
+    const res = await a.fetchAll((p, signal) => after(p.agent === 'h' ? 2500 : 0, `from ${p.agent}`, signal), never);
+    expect(res.ok.map((o) => o.agent)).toContain('h');
+    expect(res.skipped).toEqual([]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2400);
+    expect(res.lateSeconds).toBeGreaterThan(2);
+  });
+
   it('two echo liars, each serving only once its own fetch is done, no longer wait for each other', async () => {
     const liars = { e: neighbours(complete, 'e'), f: neighbours(complete, 'f') };
     const done: Record<string, Promise<unknown>> = {};
     const echoFetch = (self: 'e' | 'f') => (p: Peer, signal: AbortSignal) => {
       const other = self === 'e' ? 'f' : 'e';
+      // Asking a liar for its round is what lets it hear from this one.
+      if (p.agent === other) liars[other].access().reader(`peer-${self}`);
       if (p.agent !== other) return after(10, `from ${p.agent}`, signal);
       // The other liar answers once its own fetch of the round is over.
       return Promise.race([done[other].then(() => ok(`echo of ${other}`)), sleep(BUDGET_MS, undefined, { signal }).then(() => ok('never'))]);
