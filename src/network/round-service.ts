@@ -51,6 +51,13 @@ export const DEFAULT_DEADLINES: ServerDeadlines = { requestMs: 10_000, replyMs: 
  */
 export const MAX_PENDING_PER_PEER = 4;
 
+/**
+ * How long a peer whose connection was closed for abuse has every new stream answered by closing its
+ * connection again: the reply deadline (DEFAULT_DEADLINES.replyMs), by which anything it still had
+ * open has been aborted. It keeps its own cost (a handshake per connection) and loses the victim's.
+ */
+export const ABUSE_BAN_MS = 30_000;
+
 /** Who may read this agent's rounds, and what the agent learns of what it served. */
 export interface ReaderAccess {
   /** Maps a connected peer to an agent allowed to read, or undefined (refused). */
@@ -121,6 +128,8 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
   private readonly pending = new Map<string, number>();
   /** Per peer, streams refused over the bound since the last one served. */
   private readonly refused = new Map<string, number>();
+  /** Peers closed for abuse, and until when. */
+  private readonly banned = new Map<string, number>();
 
   constructor(components: RoundServiceComponents, init: RoundServiceInit<T, H>) {
     this.components = components;
@@ -179,6 +188,8 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
 
   private async serve(stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString();
+    if ((this.banned.get(peerId) ?? 0) > Date.now()) return connection.abort(new Error(`${peerId} was closed for abuse less than ${ABUSE_BAN_MS} ms ago`));
+    this.banned.delete(peerId);
     const pending = this.pending.get(peerId) ?? 0;
     if (pending >= MAX_PENDING_PER_PEER) return this.refuse(stream, connection, peerId);
     this.pending.set(peerId, pending + 1);
@@ -198,7 +209,8 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
     this.refused.set(peerId, times);
     if (times < MAX_PENDING_PER_PEER) return;
     this.refused.delete(peerId);
-    this.init.access.onError?.(peerId, new Error(`${err.message}, ${times} times in a row: closing its connection`));
+    this.banned.set(peerId, Date.now() + ABUSE_BAN_MS);
+    this.init.access.onError?.(peerId, new Error(`${err.message}, ${times} times in a row: closing its connection, and any other for ${ABUSE_BAN_MS / 1000} s`));
     connection.abort(err);
   }
 
