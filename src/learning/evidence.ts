@@ -19,29 +19,39 @@ export function claims(probs: Float32Array, samples: number, classes: number): n
   return n;
 }
 
+/** A class's rank in a row: 1 for the row's most likely class, 0 for its least, ties halved. */
+function rankIn(own: Float32Array, s: number, classes: number, c: number): number {
+  const v = own[s * classes + c];
+  let below = 0;
+  for (let k = 0; k < classes; k++) if (k !== c) below += own[s * classes + k] < v ? 1 : own[s * classes + k] === v ? 0.5 : 0;
+  return below / (classes - 1);
+}
+
 /**
  * Do the candidate's claims where the agent is unsure follow what the agent half-knows? Over the rows
  * where the own main head is unsure (max-probability < `confidence`) and the candidate claims a class:
- * the mean rank of the claimed class in the own row, 1 when it is the agent's own first guess, 0 when
- * its last, 1/2 for claims that do not follow the input. An honest teacher scores well above 1/2 (its
- * claims are often the agent's second or third guess); a liar that copies the agent's sure rows and
- * lies elsewhere (camouflage) passes every check on the sure rows and fails this one. Undefined with
- * fewer than `minSamples` such rows.
+ * the mean rank of the claimed class in the own row (1: the agent's first guess, 1/2: claims that do not
+ * follow the input), against the rank a truthful teacher would get if the agent's own probabilities
+ * were right (each class's rank weighted by its probability). Mapped so that 1/2 is chance and 1 is as
+ * expected (capped at 1): an honest teacher scores near 1, a liar that copies the agent's sure rows and
+ * lies elsewhere (camouflage) near or below 1/2. Undefined with fewer than `minSamples` such rows, or
+ * when the agent half-knows too little to tell (the expected rank under `minExpected`: an untrained
+ * agent would otherwise condemn every teacher).
  */
-export function claimSupport(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples: number): number | undefined {
-  let sum = 0;
+export function claimSupport(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples: number, minExpected = 0.7): number | undefined {
+  let observed = 0;
+  let expected = 0;
   let n = 0;
   for (let s = 0; s < samples; s++) {
     if (own[s * classes + argmaxRow(own, s, classes)] >= confidence) continue;
     const claim = argmaxRow(candidate, s, classes);
     if (candidate[s * classes + claim] < CLAIM) continue;
-    const v = own[s * classes + claim];
-    let below = 0;
-    for (let c = 0; c < classes; c++) if (c !== claim) below += own[s * classes + c] < v ? 1 : own[s * classes + c] === v ? 0.5 : 0;
-    sum += below / (classes - 1);
+    observed += rankIn(own, s, classes, claim);
+    for (let c = 0; c < classes; c++) expected += own[s * classes + c] * rankIn(own, s, classes, c);
     n++;
   }
-  return n < minSamples || classes < 2 ? undefined : sum / n;
+  if (n < minSamples || classes < 2 || expected / n < minExpected) return undefined;
+  return Math.min(1, 0.5 + (0.5 * (observed / n - 0.5)) / (expected / n - 0.5));
 }
 
 /** Root mean square of a vector, in f64: a value of 1e20 squares to 1e40, past f32's range. */

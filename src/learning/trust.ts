@@ -35,11 +35,14 @@ export const trustPolicySchema = z
     /** Weight of the new score when it is above the trust (trust recovers slowly). */
     rise: unit,
     /**
-     * The support (evidence.ts, claimSupport) that counts as the threshold does: an honest teacher's
-     * claims where the agent is unsure follow the agent's weak guesses less than its sure rows do, so the
-     * support is judged against a bar of its own, moved onto the separation's scale.
+     * The support of a head's claims where the agent is unsure (evidence.ts, claimSupport) is judged only
+     * when a truthful teacher would rank at least this high in the agent's own rows (below it, the agent
+     * half-knows too little to tell a lie from the truth: an untrained one expects about 0.64), and only
+     * over at least minSupportRows such rows (a mean rank over 17 rows condemned honest neighbours of a
+     * 3-step test run).
      */
-    support: unit.default(0.62),
+    minExpectedSupport: unit.default(0.7),
+    minSupportRows: count.default(50),
     /**
      * Rounds of warm-up: before the agent's main head and its neighbours have trained a round, every
      * score is near chance, honest or not. In these rounds the support is not judged, and a score counts
@@ -68,7 +71,8 @@ export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
   minRoundsOut: 2,
   drop: 0.75,
   rise: 0.25,
-  support: 0.62,
+  minExpectedSupport: 0.7,
+  minSupportRows: 50,
   warmupRounds: 1,
   warmupBar: 0.45,
 });
@@ -138,7 +142,7 @@ export interface Evidence {
   readonly embedding?: { readonly size: number; readonly values: Float32Array };
 }
 
-/** One head's score: the worse of its separation and its support (moved onto the separation's scale). */
+/** One head's score: the worse of its separation and its support (both 1/2 for chance, 1 for informed). */
 function headScore(e: Evidence, h: number, round: number, p: TrustPolicy): number | undefined {
   const raw = e.heads[h];
   const chosen = e.asChosen?.[h] ?? raw;
@@ -146,8 +150,8 @@ function headScore(e: Evidence, h: number, round: number, p: TrustPolicy): numbe
   // barely trained claims nothing while it would score like a liar.
   if (Math.max(claims(raw, e.samples, e.classes), claims(chosen, e.samples, e.classes)) < p.minSamples) return undefined;
   const separation = agreementScore(raw, e.own, e.samples, e.classes, p.confidence, p.minSamples);
-  const support = round >= p.warmupRounds ? claimSupport(chosen, e.own, e.samples, e.classes, p.confidence, p.minSamples) : undefined;
-  const parts = [separation, support === undefined ? undefined : support + p.threshold - p.support].filter((x): x is number => x !== undefined);
+  const support = round >= p.warmupRounds ? claimSupport(chosen, e.own, e.samples, e.classes, p.confidence, Math.max(p.minSamples, p.minSupportRows), p.minExpectedSupport) : undefined;
+  const parts = [separation, support].filter((x): x is number => x !== undefined);
   return parts.length === 0 ? undefined : Math.min(...parts);
 }
 

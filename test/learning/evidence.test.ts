@@ -12,11 +12,11 @@ import type { PredictionBatch } from '../../src/learning/types.ts';
 
 const K = 10;
 const truth = (s: number) => s % K;
-/** The own main head: sure (0.95) of the first `sure` rows, unsure elsewhere (0.4 on the true class, the rest spread). */
+/** The own main head: sure (0.95) of the first `sure` rows, unsure elsewhere (0.5 on the true class, the rest spread). */
 function ownRows(n: number, sure: number): Float32Array {
   const out = new Float32Array(n * K);
   for (let s = 0; s < n; s++) {
-    const p = s < sure ? 0.95 : 0.4;
+    const p = s < sure ? 0.95 : 0.5;
     for (let c = 0; c < K; c++) out[s * K + c] = c === truth(s) ? p : (1 - p) / (K - 1);
   }
   return out;
@@ -39,24 +39,29 @@ const batch = (agent: string, round: number, probs: Float32Array, samples: numbe
 });
 
 describe('claimSupport: the rows the agent is unsure of', () => {
-  const own = ownRows(60, 30);
+  const own = ownRows(120, 40);
   it('an honest teacher claims what the agent half-knows; a shifted one does not; too few rows judge nothing', () => {
-    expect(claimSupport(claimsOf(60, truth), own, 60, K, 0.9, 10)).toBe(1);
-    expect(claimSupport(claimsOf(60, (s) => truth(s) + 1), own, 60, K, 0.9, 10)).toBeCloseTo(0.5 * (K - 2) / (K - 1), 5);
-    expect(claimSupport(claimsOf(60, truth), own, 60, K, 0.9, 31)).toBeUndefined();
+    // own unsure rows: 0.5 on the truth, 0.5 / 9 elsewhere. A truthful teacher is expected at rank
+    // 0.5 * 1 + 0.5 * (4 / 9) = 13 / 18; it gets 1 (capped), the shifted one 4 / 9.
+    expect(claimSupport(claimsOf(120, truth), own, 120, K, 0.9, 10)).toBe(1);
+    expect(claimSupport(claimsOf(120, (s) => truth(s) + 1), own, 120, K, 0.9, 10)).toBeCloseTo(0.5 + (0.5 * (4 / 9 - 0.5)) / (13 / 18 - 0.5), 5);
+    expect(claimSupport(claimsOf(120, truth), own, 120, K, 0.9, 81)).toBeUndefined();
+    // an agent that half-knows too little (expected rank under the bar) judges nothing
+    expect(claimSupport(claimsOf(120, (s) => truth(s) + 1), own, 120, K, 0.9, 10, 0.75)).toBeUndefined();
+    expect(claimSupport(claimsOf(120, (s) => truth(s) + 1), own, 120, K, 0.9, 10, 0.6)).toBeLessThan(0.5);
     // unsure rows where the teacher claims nothing do not count
-    expect(claimSupport(new Float32Array(60 * K).fill(1 / K), own, 60, K, 0.9, 1)).toBeUndefined();
+    expect(claimSupport(new Float32Array(120 * K).fill(1 / K), own, 120, K, 0.9, 1)).toBeUndefined();
   });
 
   it('camouflage (the reader\'s own sure rows, a lie elsewhere) passes the separation of the sure rows and fails the support', () => {
-    const liar = camouflaged(batch('liar', 3, claimsOf(60, truth), 60), batch('me', 3, own, 60), 0.8);
-    expect(agreementScore(liar.probs, own, 60, K, 0.9, 10)).toBe(1);
-    const e = { samples: 60, classes: K, own, heads: [liar.probs] };
+    const liar = camouflaged(batch('liar', 3, claimsOf(120, truth), 120), batch('me', 3, own, 120), 0.8);
+    expect(agreementScore(liar.probs, own, 120, K, 0.9, 10)).toBe(1);
+    const e = { samples: 120, classes: K, own, heads: [liar.probs] };
     expect(scoreNeighbour(e, 3, DEFAULT_TRUST)).toBeLessThan(DEFAULT_TRUST.threshold);
     // in the warm-up round the support is not judged yet
     expect(scoreNeighbour(e, 0, DEFAULT_TRUST)).toBe(1);
     // an honest teacher with the same sure rows passes both
-    expect(scoreNeighbour({ ...e, heads: [claimsOf(60, truth)] }, 3, DEFAULT_TRUST)).toBeGreaterThan(DEFAULT_TRUST.threshold + DEFAULT_TRUST.margin);
+    expect(scoreNeighbour({ ...e, heads: [claimsOf(120, truth)] }, 3, DEFAULT_TRUST)).toBeGreaterThan(DEFAULT_TRUST.threshold + DEFAULT_TRUST.margin);
   });
 });
 
