@@ -9,6 +9,12 @@ export function argmaxRow(a: Float32Array, row: number, classes: number): number
   return best;
 }
 
+/** A statistic of the defence and its standard error. */
+export interface Estimate {
+  readonly value: number;
+  readonly se: number;
+}
+
 /** A row is a claim when its max-probability reaches this: the rows a teacher can teach by. */
 export const CLAIM = 0.5;
 
@@ -19,39 +25,54 @@ export function claims(probs: Float32Array, samples: number, classes: number): n
   return n;
 }
 
-/** A class's rank in a row: 1 for the row's most likely class, 0 for its least, ties halved. */
-function rankIn(own: Float32Array, s: number, classes: number, c: number): number {
-  const v = own[s * classes + c];
-  let below = 0;
-  for (let k = 0; k < classes; k++) if (k !== c) below += own[s * classes + k] < v ? 1 : own[s * classes + k] === v ? 0.5 : 0;
-  return below / (classes - 1);
+/** Hanley and McNeil's variance of an AUC of `pos` positives against `neg` negatives. */
+export function aucVariance(auc: number, pos: number, neg: number): number {
+  const q1 = auc / (2 - auc);
+  const q2 = (2 * auc * auc) / (1 + auc);
+  return Math.max(0, auc * (1 - auc) + (pos - 1) * (q1 - auc * auc) + (neg - 1) * (q2 - auc * auc)) / (pos * neg);
 }
 
 /**
  * Do the candidate's claims where the agent is unsure follow what the agent half-knows? Over the rows
- * where the own main head is unsure (max-probability < `confidence`) and the candidate claims a class:
- * the mean rank of the claimed class in the own row (1: the agent's first guess, 1/2: claims that do not
- * follow the input), against the rank a truthful teacher would get if the agent's own probabilities
- * were right (each class's rank weighted by its probability). Mapped so that 1/2 is chance and 1 is as
- * expected (capped at 1): an honest teacher scores near 1, a liar that copies the agent's sure rows and
- * lies elsewhere (camouflage) near or below 1/2. Undefined with fewer than `minSamples` such rows, or
- * when the agent half-knows too little to tell (the expected rank under `minExpected`: an untrained
- * agent would otherwise condemn every teacher).
+ * where the own main head is unsure (max-probability < `confidence`) and the candidate claims a class,
+ * for each class the agent is sure of elsewhere in the chunk (on at least 3 rows: one it can check):
+ * the AUC of the agent's own probability of that class, the rows claimed to be it against the rows
+ * claimed to be another; the mean over classes, weighted by their claims. 1/2 for claims that do not
+ * follow what the agent knows, about 1 for an honest teacher; a liar that copies the agent's sure rows
+ * and lies elsewhere (camouflage) scores near or below 1/2. Claims of classes the agent is never sure
+ * of are not judged: about those, a lie and the truth look alike to it, and an agent that has not seen
+ * a class ranks it low everywhere, so a rank-based check would condemn the very teachers it needs.
+ * Undefined with fewer than `minSamples` judged claims.
  */
-export function claimSupport(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples: number, minExpected = 0.7): number | undefined {
-  let observed = 0;
-  let expected = 0;
-  let n = 0;
+export function claimSupport(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples: number): Estimate | undefined {
+  const claim = new Int32Array(samples).fill(-1);
+  const known = new Int32Array(classes);
   for (let s = 0; s < samples; s++) {
-    if (own[s * classes + argmaxRow(own, s, classes)] >= confidence) continue;
-    const claim = argmaxRow(candidate, s, classes);
-    if (candidate[s * classes + claim] < CLAIM) continue;
-    observed += rankIn(own, s, classes, claim);
-    for (let c = 0; c < classes; c++) expected += own[s * classes + c] * rankIn(own, s, classes, c);
-    n++;
+    const mine = argmaxRow(own, s, classes);
+    if (own[s * classes + mine] >= confidence) {
+      known[mine]++;
+      continue;
+    }
+    const c = argmaxRow(candidate, s, classes);
+    if (candidate[s * classes + c] >= CLAIM) claim[s] = c;
   }
-  if (n < minSamples || classes < 2 || expected / n < minExpected) return undefined;
-  return Math.min(1, 0.5 + (0.5 * (observed / n - 0.5)) / (expected / n - 0.5));
+  let sum = 0;
+  let variance = 0;
+  let weight = 0;
+  for (let c = 0; c < classes; c++) {
+    if (known[c] < 3) continue;
+    const pos: number[] = [];
+    const neg: number[] = [];
+    for (let s = 0; s < samples; s++) if (claim[s] >= 0) (claim[s] === c ? pos : neg).push(own[s * classes + c]);
+    if (pos.length < 3 || neg.length < 3) continue;
+    let wins = 0;
+    for (const p of pos) for (const q of neg) wins += p > q ? 1 : p === q ? 0.5 : 0;
+    const auc = wins / (pos.length * neg.length);
+    sum += auc * pos.length;
+    variance += aucVariance(auc, pos.length, neg.length) * pos.length * pos.length;
+    weight += pos.length;
+  }
+  return weight < minSamples ? undefined : { value: sum / weight, se: Math.sqrt(variance) / weight };
 }
 
 /** Root mean square of a vector, in f64: a value of 1e20 squares to 1e40, past f32's range. */
@@ -97,9 +118,9 @@ export function matchedEmbedding(values: Float32Array, own: Float32Array, size: 
  * scores: 1/2 for chance, 1 for all right. Embeddings that do not follow the input score about 1/2.
  * Undefined with fewer than `minSamples` sure rows or fewer than two classes among them.
  */
-export function embeddingSeparation(values: Float32Array, size: number, own: Float32Array, samples: number, classes: number, confidence: number, minSamples: number): number | undefined {
+export function embeddingSeparation(values: Float32Array, size: number, own: Float32Array, samples: number, classes: number, confidence: number, minSamples: number): Estimate | undefined {
   const scale = rms(values);
-  if (!(scale > 0) || !Number.isFinite(scale)) return scale === 0 ? undefined : 0;
+  if (!(scale > 0) || !Number.isFinite(scale)) return scale === 0 ? undefined : { value: 0, se: 0 };
   const label = new Int32Array(samples).fill(-1);
   const count = new Int32Array(classes);
   const sum = new Float64Array(classes * size);
@@ -136,5 +157,6 @@ export function embeddingSeparation(values: Float32Array, size: number, own: Flo
   const judged = [...label].filter((l) => l >= 0 && count[l] >= 2).length;
   const chance = 1 / present;
   const acc = right / judged;
-  return Math.max(0, Math.min(1, 0.5 + (0.5 * (acc - chance)) / (1 - chance)));
+  const f = 0.5 / (1 - chance);
+  return { value: Math.max(0, Math.min(1, 0.5 + f * (acc - chance))), se: f * Math.sqrt((acc * (1 - acc)) / judged) };
 }

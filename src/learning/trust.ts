@@ -9,7 +9,7 @@
 // trust has recovered for long enough. Nothing here knows who lies.
 import { z } from 'zod';
 import type { AgentId } from '../topology/types.ts';
-import { argmaxRow, claims, claimSupport, embeddingSeparation } from './evidence.ts';
+import { argmaxRow, aucVariance, claims, claimSupport, embeddingSeparation, type Estimate } from './evidence.ts';
 
 export { argmaxRow };
 
@@ -35,21 +35,18 @@ export const trustPolicySchema = z
     /** Weight of the new score when it is above the trust (trust recovers slowly). */
     rise: unit,
     /**
-     * The support of a head's claims where the agent is unsure (evidence.ts, claimSupport) is judged only
-     * when a truthful teacher would rank at least this high in the agent's own rows (below it, the agent
-     * half-knows too little to tell a lie from the truth: an untrained one expects about 0.64), and only
-     * over at least minSupportRows such rows (a mean rank over 17 rows condemned honest neighbours of a
-     * 3-step test run).
-     */
-    minExpectedSupport: unit.default(0.7),
-    minSupportRows: count.default(50),
-    /**
      * Rounds of warm-up: before the agent's main head and its neighbours have trained a round, every
      * score is near chance, honest or not. In these rounds the support is not judged, and a score counts
      * only when it is below `warmupBar` (a lie that a round of training cannot explain: a shift scores
      * about 0.25); otherwise it neither excludes nor sets the trust.
      */
     warmupRounds: count.default(1),
+    /**
+     * A statistic counts as its value plus this many standard errors: a neighbour is condemned on
+     * evidence, not on the noise of a few rows (honest neighbours of a 3-step test ring scored 0.52 on
+     * a handful of rows, round after round, and were never readmitted).
+     */
+    doubt: z.number().min(0).default(1),
     warmupBar: unit.default(0.45),
     /**
      * No longer read: a floor on a neighbour's mean confidence let a liar sure of part of the rows go
@@ -71,10 +68,9 @@ export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
   minRoundsOut: 2,
   drop: 0.75,
   rise: 0.25,
-  minExpectedSupport: 0.7,
-  minSupportRows: 50,
   warmupRounds: 1,
   warmupBar: 0.45,
+  doubt: 1,
 });
 
 /**
@@ -87,6 +83,14 @@ export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
  * when fewer than `minSamples` sure samples or fewer than two such classes (nothing to judge by).
  */
 export function agreementScore(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples = 10): number | undefined {
+  return separation(candidate, own, samples, classes, confidence, minSamples)?.value;
+}
+
+/**
+ * agreementScore with its standard error: each class's AUC by Hanley and McNeil's approximation, the
+ * classes taken as independent.
+ */
+export function separation(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples = 10): Estimate | undefined {
   const label = new Int32Array(samples).fill(-1);
   const count = new Int32Array(classes);
   let sure = 0;
@@ -99,6 +103,7 @@ export function agreementScore(candidate: Float32Array, own: Float32Array, sampl
   }
   if (sure < minSamples) return undefined;
   let sum = 0;
+  let variance = 0;
   let judged = 0;
   for (let c = 0; c < classes; c++) {
     if (count[c] < 3 || sure - count[c] < 3) continue;
@@ -112,10 +117,14 @@ export function agreementScore(candidate: Float32Array, own: Float32Array, sampl
         wins += pi > pj ? 1 : pi === pj ? 0.5 : 0;
       }
     }
-    sum += wins / (count[c] * (sure - count[c]));
+    const pos = count[c];
+    const neg = sure - count[c];
+    const auc = wins / (pos * neg);
+    variance += aucVariance(auc, pos, neg);
+    sum += auc;
     judged++;
   }
-  return judged < 2 ? undefined : sum / judged;
+  return judged < 2 ? undefined : { value: sum / judged, se: Math.sqrt(variance) / judged };
 }
 
 /** Mean over rows of the row's max-probability: how sure a set of predictions is. */
@@ -142,6 +151,9 @@ export interface Evidence {
   readonly embedding?: { readonly size: number; readonly values: Float32Array };
 }
 
+/** What a statistic counts as: its value plus `doubt` standard errors, at most 1. */
+const doubted = (x: Estimate, p: TrustPolicy) => Math.min(1, x.value + p.doubt * x.se);
+
 /** One head's score: the worse of its separation and its support (both 1/2 for chance, 1 for informed). */
 function headScore(e: Evidence, h: number, round: number, p: TrustPolicy): number | undefined {
   const raw = e.heads[h];
@@ -149,9 +161,9 @@ function headScore(e: Evidence, h: number, round: number, p: TrustPolicy): numbe
   // Fewer claims than minSamples win no more targets than that, and an honest neighbour that has
   // barely trained claims nothing while it would score like a liar.
   if (Math.max(claims(raw, e.samples, e.classes), claims(chosen, e.samples, e.classes)) < p.minSamples) return undefined;
-  const separation = agreementScore(raw, e.own, e.samples, e.classes, p.confidence, p.minSamples);
-  const support = round >= p.warmupRounds ? claimSupport(chosen, e.own, e.samples, e.classes, p.confidence, Math.max(p.minSamples, p.minSupportRows), p.minExpectedSupport) : undefined;
-  const parts = [separation, support].filter((x): x is number => x !== undefined);
+  const sep = separation(raw, e.own, e.samples, e.classes, p.confidence, p.minSamples);
+  const support = round >= p.warmupRounds ? claimSupport(chosen, e.own, e.samples, e.classes, p.confidence, p.minSamples) : undefined;
+  const parts = [sep, support].filter((x): x is Estimate => x !== undefined).map((x) => doubted(x, p));
   return parts.length === 0 ? undefined : Math.min(...parts);
 }
 
@@ -162,7 +174,10 @@ function headScore(e: Evidence, h: number, round: number, p: TrustPolicy): numbe
  */
 export function scoreNeighbour(e: Evidence, round: number, p: TrustPolicy): number | undefined {
   const scores = e.heads.map((_, h) => headScore(e, h, round, p));
-  if (e.embedding) scores.push(embeddingSeparation(e.embedding.values, e.embedding.size, e.own, e.samples, e.classes, p.confidence, p.minSamples));
+  if (e.embedding) {
+    const x = embeddingSeparation(e.embedding.values, e.embedding.size, e.own, e.samples, e.classes, p.confidence, p.minSamples);
+    scores.push(x === undefined ? undefined : doubted(x, p));
+  }
   const judged = scores.filter((x): x is number => x !== undefined);
   return judged.length === 0 ? undefined : Math.min(...judged);
 }

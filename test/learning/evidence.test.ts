@@ -41,16 +41,23 @@ const batch = (agent: string, round: number, probs: Float32Array, samples: numbe
 describe('claimSupport: the rows the agent is unsure of', () => {
   const own = ownRows(120, 40);
   it('an honest teacher claims what the agent half-knows; a shifted one does not; too few rows judge nothing', () => {
-    // own unsure rows: 0.5 on the truth, 0.5 / 9 elsewhere. A truthful teacher is expected at rank
-    // 0.5 * 1 + 0.5 * (4 / 9) = 13 / 18; it gets 1 (capped), the shifted one 4 / 9.
-    expect(claimSupport(claimsOf(120, truth), own, 120, K, 0.9, 10)).toBe(1);
-    expect(claimSupport(claimsOf(120, (s) => truth(s) + 1), own, 120, K, 0.9, 10)).toBeCloseTo(0.5 + (0.5 * (4 / 9 - 0.5)) / (13 / 18 - 0.5), 5);
+    // own unsure rows: 0.5 on the truth, 0.5 / 9 elsewhere. Class by class, the rows a truthful teacher
+    // claims are the ones the agent gives that class 0.5; a shifted teacher's claimed rows are ranked
+    // below the others on 8 of 72 and tied on the rest.
+    expect(claimSupport(claimsOf(120, truth), own, 120, K, 0.9, 10)).toEqual({ value: 1, se: 0 });
+    expect(claimSupport(claimsOf(120, (s) => truth(s) + 1), own, 120, K, 0.9, 10)!.value).toBeCloseTo((0.5 * 64) / 72, 5);
     expect(claimSupport(claimsOf(120, truth), own, 120, K, 0.9, 81)).toBeUndefined();
-    // an agent that half-knows too little (expected rank under the bar) judges nothing
-    expect(claimSupport(claimsOf(120, (s) => truth(s) + 1), own, 120, K, 0.9, 10, 0.75)).toBeUndefined();
-    expect(claimSupport(claimsOf(120, (s) => truth(s) + 1), own, 120, K, 0.9, 10, 0.6)).toBeLessThan(0.5);
     // unsure rows where the teacher claims nothing do not count
     expect(claimSupport(new Float32Array(120 * K).fill(1 / K), own, 120, K, 0.9, 1)).toBeUndefined();
+  });
+
+  it('claims of a class the agent is never sure of are not judged: about it, a lie and the truth look alike', () => {
+    // the agent is sure only of classes 0-4 (on 4 rows each)
+    const half = ownRows(120, 40).map((v, i) => (Math.floor(i / K) < 40 && truth(Math.floor(i / K)) >= 5 ? 1 / K : v));
+    const onlyNew = (s: number) => (truth(s) >= 5 ? truth(s) : -1);
+    const teacher = claimsOf(120, (s) => (onlyNew(s) >= 0 ? onlyNew(s) : 0), 0.9).map((v, i) => (onlyNew(Math.floor(i / K)) < 0 ? 1 / K : v));
+    expect(claimSupport(teacher, half, 120, K, 0.9, 10)).toBeUndefined();
+    expect(claimSupport(claimsOf(120, truth), half, 120, K, 0.9, 10)!.value).toBe(1);
   });
 
   it('camouflage (the reader\'s own sure rows, a lie elsewhere) passes the separation of the sure rows and fails the support', () => {
@@ -62,6 +69,32 @@ describe('claimSupport: the rows the agent is unsure of', () => {
     expect(scoreNeighbour(e, 0, DEFAULT_TRUST)).toBe(1);
     // an honest teacher with the same sure rows passes both
     expect(scoreNeighbour({ ...e, heads: [claimsOf(120, truth)] }, 3, DEFAULT_TRUST)).toBeGreaterThan(DEFAULT_TRUST.threshold + DEFAULT_TRUST.margin);
+  });
+});
+
+describe('a neighbour is condemned on evidence, not on noise', () => {
+  it('the same weak separation excludes on many rows and not on a few (one standard error of doubt)', async () => {
+    const { separation } = await import('../../src/learning/trust.ts');
+    // sure rows of 2 classes; the candidate's probability of a row's class is noise, a little higher on
+    // that class's rows than on the other's
+    const noise = (s: number) => { const x = Math.sin(s * 12.9898) * 43758.5453; return x - Math.floor(x); };
+    const weak = (n: number) => {
+      const own = claimsOf(n, (s) => s % 2, 0.95);
+      const cand = new Float32Array(n * K);
+      for (let s = 0; s < n; s++) {
+        const mine = 0.3 + 0.5 * noise(s) + 0.1;
+        for (let c = 0; c < K; c++) cand[s * K + c] = c === s % 2 ? mine : c === 1 - (s % 2) ? 0.9 - mine : 0.1 / (K - 2);
+      }
+      return { own, cand };
+    };
+    const few = weak(12);
+    const many = weak(400);
+    const a = separation(few.cand, few.own, 12, K, 0.9, 10)!;
+    const b = separation(many.cand, many.own, 400, K, 0.9, 10)!;
+    expect(a.se).toBeGreaterThan(4 * b.se);
+    const score = (x: { cand: Float32Array; own: Float32Array }, n: number) => scoreNeighbour({ samples: n, classes: K, own: x.own, heads: [x.cand] }, 3, DEFAULT_TRUST)!;
+    expect(score(few, 12)).toBeGreaterThan(score(many, 400));
+    expect(score(many, 400)).toBeCloseTo(b.value + b.se, 6);
   });
 });
 
@@ -168,9 +201,10 @@ describe('embeddings are bounded and judged', () => {
   });
 
   it('embeddings that follow the input separate the classes the agent is sure of; noise does not', () => {
-    expect(embeddingSeparation(honestEmbedding(), size, own, n, K, 0.9, 10)).toBeGreaterThan(0.9);
+    expect(embeddingSeparation(honestEmbedding(), size, own, n, K, 0.9, 10)!.value).toBeGreaterThan(0.9);
     const noise = Float32Array.from({ length: n * size }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
-    expect(embeddingSeparation(noise, size, own, n, K, 0.9, 10)).toBeLessThan(DEFAULT_TRUST.threshold);
+    const judged = embeddingSeparation(noise, size, own, n, K, 0.9, 10)!;
+    expect(judged.value + judged.se).toBeLessThan(DEFAULT_TRUST.threshold);
     expect(embeddingSeparation(new Float32Array(n * size), size, own, n, K, 0.9, 10)).toBeUndefined();
   });
 });

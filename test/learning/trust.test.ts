@@ -135,9 +135,9 @@ describe('scoreNeighbour', () => {
     const { scoreNeighbour } = await import('../../src/learning/trust.ts');
     const { priorCorrected } = await import('../../src/learning/teachers.ts');
     const classes = 4;
-    const n = 12;
-    // own: sure of classes 0..3 on 3 samples each
-    const own4 = Float32Array.from(Array.from({ length: n }, (_, s) => Array.from({ length: classes }, (_, c) => (c === Math.floor(s / 3) ? 0.97 : 0.01))).flat());
+    const n = 48;
+    // own: sure of classes 0..3 on 12 samples each
+    const own4 = Float32Array.from(Array.from({ length: n }, (_, s) => Array.from({ length: classes }, (_, c) => (c === Math.floor(s / 12) ? 0.97 : 0.01))).flat());
     // a liar: 0.45 on class 0 always, 0.40 on a false class that rotates whatever the input: it claims nothing raw
     const liar = Float32Array.from(Array.from({ length: n }, (_, s) => Array.from({ length: classes }, (_, c) => (c === 0 ? 0.45 : c === 1 + (s % 3) ? 0.4 : 0.15 / 2))).flat());
     const asChosen = priorCorrected(liar, n, classes, 2);
