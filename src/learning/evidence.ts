@@ -15,6 +15,27 @@ export interface Estimate {
   readonly se: number;
 }
 
+/** The rows the agent's own main head is sure of (max-probability >= `confidence`), by class: -1 elsewhere. */
+export interface SureRows {
+  readonly label: Int32Array;
+  readonly count: Int32Array;
+  readonly sure: number;
+}
+
+export function sureRows(own: Float32Array, samples: number, classes: number, confidence: number): SureRows {
+  const label = new Int32Array(samples).fill(-1);
+  const count = new Int32Array(classes);
+  let sure = 0;
+  for (let s = 0; s < samples; s++) {
+    const mine = argmaxRow(own, s, classes);
+    if (own[s * classes + mine] < confidence) continue;
+    label[s] = mine;
+    count[mine]++;
+    sure++;
+  }
+  return { label, count, sure };
+}
+
 /** A row is a claim when its max-probability reaches this: the rows a teacher can teach by. */
 export const CLAIM = 0.5;
 
@@ -45,14 +66,10 @@ export function aucVariance(auc: number, pos: number, neg: number): number {
  * Undefined with fewer than `minSamples` judged claims.
  */
 export function claimSupport(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples: number): Estimate | undefined {
+  const { label, count: known } = sureRows(own, samples, classes, confidence);
   const claim = new Int32Array(samples).fill(-1);
-  const known = new Int32Array(classes);
   for (let s = 0; s < samples; s++) {
-    const mine = argmaxRow(own, s, classes);
-    if (own[s * classes + mine] >= confidence) {
-      known[mine]++;
-      continue;
-    }
+    if (label[s] >= 0) continue;
     const c = argmaxRow(candidate, s, classes);
     if (candidate[s * classes + c] >= CLAIM) claim[s] = c;
   }
@@ -121,18 +138,9 @@ export function matchedEmbedding(values: Float32Array, own: Float32Array, size: 
 export function embeddingSeparation(values: Float32Array, size: number, own: Float32Array, samples: number, classes: number, confidence: number, minSamples: number): Estimate | undefined {
   const scale = rms(values);
   if (!(scale > 0) || !Number.isFinite(scale)) return scale === 0 ? undefined : { value: 0, se: 0 };
-  const label = new Int32Array(samples).fill(-1);
-  const count = new Int32Array(classes);
+  const { label, count, sure } = sureRows(own, samples, classes, confidence);
   const sum = new Float64Array(classes * size);
-  let sure = 0;
-  for (let s = 0; s < samples; s++) {
-    const c = argmaxRow(own, s, classes);
-    if (own[s * classes + c] < confidence) continue;
-    label[s] = c;
-    count[c]++;
-    sure++;
-    for (let d = 0; d < size; d++) sum[c * size + d] += values[s * size + d] / scale;
-  }
+  for (let s = 0; s < samples; s++) if (label[s] >= 0) for (let d = 0; d < size; d++) sum[label[s] * size + d] += values[s * size + d] / scale;
   const present = [...count].filter((n) => n >= 2).length;
   if (sure < minSamples || present < 2) return undefined;
   let right = 0;

@@ -9,7 +9,7 @@
 // trust has recovered for long enough. Nothing here knows who lies.
 import { z } from 'zod';
 import type { AgentId } from '../topology/types.ts';
-import { argmaxRow, aucVariance, claims, claimSupport, embeddingSeparation, type Estimate } from './evidence.ts';
+import { argmaxRow, aucVariance, claims, claimSupport, embeddingSeparation, sureRows, type Estimate } from './evidence.ts';
 
 export { argmaxRow };
 
@@ -91,16 +91,7 @@ export function agreementScore(candidate: Float32Array, own: Float32Array, sampl
  * classes taken as independent.
  */
 export function separation(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples = 10): Estimate | undefined {
-  const label = new Int32Array(samples).fill(-1);
-  const count = new Int32Array(classes);
-  let sure = 0;
-  for (let s = 0; s < samples; s++) {
-    const mine = argmaxRow(own, s, classes);
-    if (own[s * classes + mine] < confidence) continue;
-    label[s] = mine;
-    count[mine]++;
-    sure++;
-  }
+  const { label, count, sure } = sureRows(own, samples, classes, confidence);
   if (sure < minSamples) return undefined;
   let sum = 0;
   let variance = 0;
