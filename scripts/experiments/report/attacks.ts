@@ -31,7 +31,11 @@ export function honestRoundSeconds(dir: string, summary: Summary): number {
 export const SHARED_BOUND = 2;
 export const PRIVATE_BOUND = 1;
 export const CLEAN_BOUND = 0.5;
-/** Stalling liars may stretch honest rounds to at most this times the liar-absent run's. */
+/**
+ * Stalling liars may stretch honest rounds to at most this times those of the clean run with the
+ * defence on: the same agents sharing the machine (a liar-absent run has fewer, and its rounds are
+ * faster for that alone).
+ */
 export const STALL_BOUND = 1.5;
 
 const heads = (r: AttackRow) => r.summary.mean.sharedAccuracy;
@@ -63,7 +67,8 @@ export function attacksTable(rows: readonly AttackRow[], backend: string): strin
         const s = shortfall(r, absent);
         vs = `${s.shared.toFixed(1)} / ${s.private.toFixed(1)}`;
         if (r.setting.endsWith('defence-on') && !r.setting.startsWith('clean')) {
-          const slow = /^(stall|echo) /.test(r.setting) && r.roundSeconds > STALL_BOUND * absent.roundSeconds;
+          const clean = mine.find((x) => x.setting === 'clean defence-on');
+          const slow = /^(stall|echo) /.test(r.setting) && clean !== undefined && r.roundSeconds > STALL_BOUND * clean.roundSeconds;
           verdict = s.shared <= SHARED_BOUND && s.private <= PRIVATE_BOUND && !slow ? 'ok' : `MISSED${slow ? ' (slow)' : ''}`;
         }
       }
