@@ -45,8 +45,9 @@ export interface RoundRecord {
   /**
    * Of the fetch, the time after half the teachers that could still answer had answered (the quorum)
    * until the fetch ended: what this round lost waiting for the later ones, whether they came in time
-   * or were skipped as late (src/node/punctuality.ts). 0 with one teacher (it is the quorum), when no
-   * teacher answered, and in a mode that fetches nothing. Absent in runs from before it was recorded.
+   * or were skipped as late (src/node/punctuality.ts). 0 when no teacher was still out at the quorum
+   * (with one teacher, it is the quorum), when no teacher answered, and in a mode that fetches nothing.
+   * Absent in runs from before it was recorded.
    */
   lateSeconds?: number;
   evalSeconds: number;
