@@ -194,6 +194,8 @@ export class Neighbours {
     let answered = 0;
     let failed = 0;
     let quorumAt: number | undefined;
+    // Set only when some teacher was still out at the quorum: then the time after it is lost to them.
+    let lateFrom: number | undefined;
     let quorum = 0;
     // Per teacher: `cut` skips it as late, `done` ends its deadline (answered, or the fetch is over).
     const pending = new Map(this.teachers.map((a) => [a, { cut: new AbortController(), done: new AbortController() }]));
@@ -214,6 +216,7 @@ export class Neighbours {
       if (quorumAt !== undefined || answered === 0 || answered < Math.ceil((this.teachers.length - failed) / 2)) return;
       quorumAt = Date.now();
       quorum = answered;
+      if (pending.size > 0) lateFrom = quorumAt;
       if (!applies) return;
       const rule = lateRule(this.locateWaitMs, workMs, quorumAt - start);
       for (const [late, c] of pending) {
@@ -265,7 +268,7 @@ export class Neighbours {
     signal.throwIfAborted();
     out.ok.sort((a, b) => this.teachers.indexOf(a.agent) - this.teachers.indexOf(b.agent));
     out.waitSeconds = waitedMs / 1000;
-    out.lateSeconds = quorumAt === undefined ? 0 : (this.paceFrom - quorumAt) / 1000;
+    out.lateSeconds = lateFrom === undefined ? 0 : (this.paceFrom - lateFrom) / 1000;
     this.late = out.lateSeconds;
     return out;
   }
