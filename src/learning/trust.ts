@@ -80,15 +80,8 @@ export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
  * samples it is sure are another class; the mean over those classes. An honest neighbour trained on
  * other classes is biased but still ranks c higher where c is (about 1); a liar whose probabilities do
  * not follow the input scores about 0.5 (constant, random, noise) or below (a permutation). Undefined
- * when fewer than `minSamples` sure samples or fewer than two such classes (nothing to judge by).
- */
-export function agreementScore(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples = 10): number | undefined {
-  return separation(candidate, own, samples, classes, confidence, minSamples)?.value;
-}
-
-/**
- * agreementScore with its standard error: each class's AUC by Hanley and McNeil's approximation, the
- * classes taken as independent.
+ * when fewer than `minSamples` sure samples or fewer than two such classes (nothing to judge by). The
+ * standard error: each class's AUC by Hanley and McNeil's approximation, the classes independent.
  */
 export function separation(candidate: Float32Array, own: Float32Array, samples: number, classes: number, confidence: number, minSamples = 10): Estimate | undefined {
   const { label, count, sure } = sureRows(own, samples, classes, confidence);
@@ -116,13 +109,6 @@ export function separation(candidate: Float32Array, own: Float32Array, samples: 
     judged++;
   }
   return judged < 2 ? undefined : { value: sum / judged, se: Math.sqrt(variance) / judged };
-}
-
-/** Mean over rows of the row's max-probability: how sure a set of predictions is. */
-export function meanConfidence(probs: Float32Array, samples: number, classes: number): number {
-  let sum = 0;
-  for (let s = 0; s < samples; s++) sum += probs[s * classes + argmaxRow(probs, s, classes)];
-  return samples === 0 ? 0 : sum / samples;
 }
 
 /** What the agent judges a neighbour by in one round: the heads it learns from it, and its embeddings. */
@@ -230,7 +216,7 @@ export interface RoundJudgement {
 }
 
 /**
- * Judges every neighbour that answered: `scores` from `agreementScore` against own predictions on the
+ * Judges every neighbour that answered: `scores` from `scoreNeighbour` against own predictions on the
  * same chunk. Neighbours that did not answer keep their state.
  */
 export function judgeRound(prev: Readonly<Record<AgentId, NeighbourTrust>>, scores: ReadonlyMap<AgentId, number | undefined>, round: number, p: TrustPolicy): RoundJudgement {

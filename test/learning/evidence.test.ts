@@ -7,7 +7,7 @@ import { defended, pooled, sourceHeads } from '../../src/learning/defence.ts';
 import { claimSupport, embeddingSeparation, matchedEmbedding, rms } from '../../src/learning/evidence.ts';
 import { distillation, type StrategyInput } from '../../src/learning/strategy.ts';
 import { meanEmbedding } from '../../src/learning/teachers.ts';
-import { agreementScore, DEFAULT_TRUST, meanConfidence, scoreNeighbour } from '../../src/learning/trust.ts';
+import { DEFAULT_TRUST, scoreNeighbour, separation } from '../../src/learning/trust.ts';
 import type { PredictionBatch } from '../../src/learning/types.ts';
 
 const K = 10;
@@ -62,7 +62,7 @@ describe('claimSupport: the rows the agent is unsure of', () => {
 
   it('camouflage (the reader\'s own sure rows, a lie elsewhere) passes the separation of the sure rows and fails the support', () => {
     const liar = camouflaged(batch('liar', 3, claimsOf(120, truth), 120), batch('me', 3, own, 120), 0.8);
-    expect(agreementScore(liar.probs, own, 120, K, 0.9, 10)).toBe(1);
+    expect(separation(liar.probs, own, 120, K, 0.9, 10)?.value).toBe(1);
     const e = { samples: 120, classes: K, own, heads: [liar.probs] };
     expect(scoreNeighbour(e, 3, DEFAULT_TRUST)).toBeLessThan(DEFAULT_TRUST.threshold);
     // in the warm-up round the support is not judged yet
@@ -102,7 +102,9 @@ describe('no confidence floor for a liar sure of part of the rows', () => {
   it('confident lies on 40 % of the rows and uniform rows elsewhere (mean confidence under 0.5) are judged, and fail', () => {
     const own = ownRows(100, 100);
     const liar = partialLies(own, K, 0.4, 7);
-    expect(meanConfidence(liar, 100, K)).toBeLessThan(0.5);
+    // its mean max-probability, under the 0.5 floor the defence used to have
+    const meanMax = Array.from({ length: 100 }, (_, r) => Math.max(...liar.subarray(r * K, r * K + K))).reduce((a, b) => a + b, 0) / 100;
+    expect(meanMax).toBeLessThan(0.5);
     const score = scoreNeighbour({ samples: 100, classes: K, own, heads: [liar] }, 3, DEFAULT_TRUST);
     expect(score).toBeDefined();
     expect(score!).toBeLessThan(DEFAULT_TRUST.threshold);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agreementScore, DEFAULT_TRUST, judgeNeighbour, judgeRound, updateTrust } from '../../src/learning/trust.ts';
+import { DEFAULT_TRUST, judgeNeighbour, separation, judgeRound, updateTrust } from '../../src/learning/trust.ts';
 import { constantRows, distortBatch, noiseRows, randomRows, shiftClasses } from '../../src/learning/adversary.ts';
 import { formatBehaviour, parseAdversaryOption, parseBehaviour } from '../../src/topology/adversaries.ts';
 
@@ -14,26 +14,26 @@ function rows(classes: number, ...spec: [number, number][]): Float32Array {
 
 const P = { ...DEFAULT_TRUST, minSamples: 2 };
 
-describe('agreementScore', () => {
+describe('separation', () => {
   // own: sure of class 0 three times and class 1 three times, unsure once
   const own = rows(3, [0, 0.95], [0, 0.95], [0, 0.95], [1, 0.95], [1, 0.95], [1, 0.95], [2, 0.5]);
 
   it('is 1 for a neighbour that separates the classes the agent is sure of, even when biased towards its own class', () => {
     // biased: always names class 2, but gives more of class 0 where class 0 is, and of 1 where 1 is
     const biased = new Float32Array([0.2, 0.1, 0.7, 0.2, 0.1, 0.7, 0.3, 0.1, 0.6, 0.1, 0.2, 0.7, 0.1, 0.3, 0.6, 0.1, 0.2, 0.7, 0, 0, 1]);
-    expect(agreementScore(biased, own, 7, 3, 0.9, 2)).toBe(1);
+    expect(separation(biased, own, 7, 3, 0.9, 2)?.value).toBe(1);
   });
 
   it('is 0.5 for a constant liar and below for a permutation', () => {
-    expect(agreementScore(constantRows(7, 3, 0), own, 7, 3, 0.9, 2)).toBe(0.5);
+    expect(separation(constantRows(7, 3, 0), own, 7, 3, 0.9, 2)?.value).toBe(0.5);
     // p(0) served = own p(2): equal on both classes (0.5); p(1) served = own p(0): higher where 0 is (0)
-    expect(agreementScore(shiftClasses(own, 3), own, 7, 3, 0.9, 2)).toBe(0.25);
+    expect(separation(shiftClasses(own, 3), own, 7, 3, 0.9, 2)?.value).toBe(0.25);
   });
 
   it('needs minSamples sure rows and two classes to judge by', () => {
-    expect(agreementScore(constantRows(7, 3, 0), own, 7, 3, 0.9, 7)).toBeUndefined();
+    expect(separation(constantRows(7, 3, 0), own, 7, 3, 0.9, 7)?.value).toBeUndefined();
     const one = rows(3, [0, 0.95], [0, 0.95], [0, 0.95], [1, 0.5]);
-    expect(agreementScore(constantRows(4, 3, 0), one, 4, 3, 0.9, 2)).toBeUndefined();
+    expect(separation(constantRows(4, 3, 0), one, 4, 3, 0.9, 2)?.value).toBeUndefined();
   });
 });
 
