@@ -176,7 +176,8 @@ export class Neighbours {
 
   /**
    * Asks every in-neighbour at once; sorts answers, refusals and network failures apart. Once half the
-   * teachers that can still answer have answered (the quorum), each of the rest gets its allowance
+   * teachers that can still answer have answered (the quorum; known stallers are not counted, so with
+   * only stallers the quorum is there at the start), each of the rest gets its allowance
    * (src/node/punctuality.ts) and is then skipped as late, if it is alive: heard from (it asked this
    * agent for a round) since the previous fetch began, so it is running its rounds and not behind a
    * partition or down, which are waited for as before. A known staller is skipped alive or not. A
@@ -197,23 +198,23 @@ export class Neighbours {
     // Set only when some teacher was still out at the quorum: then the time after it is lost to them.
     let lateFrom: number | undefined;
     let quorum = 0;
+    // Known stallers do not count towards the quorum: when every teacher is one, the round is not
+    // theirs to hold, and they get the floor from the start.
+    const stallers = new Set(applies ? this.teachers.filter((a) => this.punctuality.knownStaller(a, lateRule(this.locateWaitMs, workMs, 0).capMs)) : []);
+    const cutAsStaller = new Set<AgentId>();
     // Per teacher: `cut` skips it as late, `done` ends its deadline (answered, or the fetch is over).
     const pending = new Map(this.teachers.map((a) => [a, { cut: new AbortController(), done: new AbortController() }]));
     const alive = (agent: AgentId) => (this.heardAt[agent] ?? -Infinity) >= heardSince;
     const deadline = async (agent: AgentId, c: { cut: AbortController; done: AbortController }, ms: number, staller: boolean) => {
       const over = AbortSignal.any([signal, c.cut.signal, c.done.signal]);
       await sleep(ms, undefined, { signal: over }).catch(() => undefined);
+      if (staller) cutAsStaller.add(agent);
       if (staller || (await this.changes.until(() => alive(agent), over))) c.cut.abort();
     };
-    const settle = (agent: AgentId, ok: boolean) => {
-      pending.get(agent)?.done.abort();
-      pending.delete(agent);
-      if (!ok) failed++;
-      else {
-        answered++;
-        this.punctuality.answered(agent, quorumAt === undefined ? 0 : Date.now() - quorumAt);
-      }
-      if (quorumAt !== undefined || answered === 0 || answered < Math.ceil((this.teachers.length - failed) / 2)) return;
+    const reach = () => {
+      const need = Math.ceil((this.teachers.length - failed - stallers.size) / 2);
+      const onlyStallers = need === 0 && [...pending.keys()].some((a) => stallers.has(a));
+      if (quorumAt !== undefined || answered < need || (answered === 0 && !onlyStallers)) return;
       quorumAt = Date.now();
       quorum = answered;
       if (pending.size > 0) lateFrom = quorumAt;
@@ -224,6 +225,18 @@ export class Neighbours {
         void deadline(late, c, a.ms, a.staller);
       }
     };
+    const settle = (agent: AgentId, ok: boolean) => {
+      pending.get(agent)?.done.abort();
+      pending.delete(agent);
+      if (!ok) {
+        if (!stallers.has(agent)) failed++;
+      } else {
+        answered++;
+        this.punctuality.answered(agent, quorumAt === undefined ? 0 : Date.now() - quorumAt, Date.now() - start);
+      }
+      reach();
+    };
+    reach();
     const out: FetchedFromAll<T> = { ok: [], skipped: [], rejected: [], received: {}, waitSeconds: 0, lateSeconds: 0 };
     try {
       await Promise.all(
@@ -241,8 +254,9 @@ export class Neighbours {
           try {
             const got = await Promise.race([fetched, cutOff]);
             if (got === 'late') {
-              out.skipped.push({ agent, reason: `late: no answer within ${((Date.now() - quorumAt!) / 1000).toFixed(1)} s of the quorum (${quorum} of ${this.teachers.length} neighbours had answered)` });
-              this.punctuality.probe(agent, quorumAt!, fetched, () => attempt.abort(), this.locateWaitMs);
+              const known = cutAsStaller.has(agent) ? ', a known staller' : '';
+              out.skipped.push({ agent, reason: `late: no answer within ${((Date.now() - quorumAt!) / 1000).toFixed(1)} s of the quorum (${quorum} of ${this.teachers.length} neighbours had answered${known})` });
+              this.punctuality.probe(agent, quorumAt!, fetched, () => attempt.abort(), this.locateWaitMs, start);
               return;
             }
             out.received[agent] = got.bytesReceived;

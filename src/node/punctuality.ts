@@ -50,21 +50,37 @@ export function lateRule(budgetMs: number, workMs: number, quorumMs: number): La
 }
 
 /**
- * Each neighbour's record: the least lag after its round's quorum that its answers have shown. A
- * neighbour skipped as late is still listened to (one fetch at a time), so the record is its real lag,
- * not the cut. An honest but slower neighbour earns twice its record (up to the cap) and is waited for
- * again; a staller's record is past the cap, and from then on it gets the floor. The least lag, not the
- * last: two echo liars serve only after their own fetch, so each one's lag is the wait the other
- * allows it, and a record that followed the last lag would double their allowance every round. A
- * skipped fetch that never answers at all counts as late by the whole budget.
+ * Each neighbour's record: the least lag after its round's quorum that its answers have shown, and the
+ * least time it took to answer at all. A neighbour skipped as late is still listened to (one fetch at
+ * a time), so the record is its real lag, not the cut. An honest but slower neighbour earns twice its
+ * record (up to the cap) and is waited for again; a staller's record is past the cap, and from then on
+ * it gets the floor. The least lag, not the last: two echo liars serve only after their own fetch, so
+ * each one's lag is the wait the other allows it, and a record that followed the last lag would double
+ * their allowance every round. A skipped fetch that never answers at all counts as late by the whole
+ * budget. The time to answer catches what the lag cannot: when every teacher stalls, they answer
+ * together at the end of the budget, each a moment after the quorum that the first one made.
  */
 export class Punctuality {
   private readonly leastLateMs = new Map<AgentId, number>();
+  private readonly leastAnswerMs = new Map<AgentId, number>();
+  private readonly answers = new Map<AgentId, number>();
   /** Neighbours with a fetch still out after being skipped, and when that round's quorum answered. */
   private readonly probing = new Map<AgentId, number>();
 
-  answered(agent: AgentId, lateMs: number): void {
+  /** `lateMs` after the quorum (0 before it), `answerMs` after the fetch began. */
+  answered(agent: AgentId, lateMs: number, answerMs = lateMs): void {
     this.leastLateMs.set(agent, Math.min(lateMs, this.leastLateMs.get(agent) ?? Infinity));
+    this.leastAnswerMs.set(agent, Math.min(answerMs, this.leastAnswerMs.get(agent) ?? Infinity));
+    this.answers.set(agent, (this.answers.get(agent) ?? 0) + 1);
+  }
+
+  /**
+   * A neighbour whose every answer on record came past the cap after the quorum, or, from its second
+   * answer on, past the cap after the fetch began (a first answer may be late by the start alone).
+   */
+  knownStaller(agent: AgentId, capMs: number): boolean {
+    const slow = (this.answers.get(agent) ?? 0) >= 2 && (this.leastAnswerMs.get(agent) ?? 0) > capMs;
+    return (this.leastLateMs.get(agent) ?? 0) > capMs || slow;
   }
 
   /** How long after the quorum `agent` is waited for, and whether it is a known staller. */
@@ -72,22 +88,22 @@ export class Punctuality {
     const known = this.leastLateMs.get(agent);
     const since = this.probing.get(agent);
     // A fetch still out says only how late the neighbour is at least: it earns nothing, but may condemn.
-    const staller = known === undefined ? since !== undefined && now - since > rule.capMs : known > rule.capMs;
+    const staller = this.knownStaller(agent, rule.capMs) || (known === undefined && since !== undefined && now - since > rule.capMs);
     if (staller) return { ms: rule.floorMs, staller };
     return { ms: known === undefined ? rule.graceMs : Math.max(rule.graceMs, Math.min(rule.capMs, 2 * known)), staller };
   }
 
   /** Lets a skipped fetch finish to learn the lag; a second one while the first is out is cancelled. */
-  probe(agent: AgentId, quorumAt: number, fetched: Promise<FetchOutcome<unknown>>, cancel: () => void, budgetMs: number): void {
+  probe(agent: AgentId, quorumAt: number, fetched: Promise<FetchOutcome<unknown>>, cancel: () => void, budgetMs: number, startedAt = quorumAt): void {
     if (this.probing.has(agent)) return cancel();
     this.probing.set(agent, quorumAt);
-    const learn = (lateMs: number) => {
-      this.answered(agent, lateMs);
+    const learn = (lateMs: number, answerMs: number) => {
+      this.answered(agent, lateMs, answerMs);
       this.probing.delete(agent);
     };
     fetched.then(
-      (got) => learn(got.ok ? Date.now() - quorumAt : budgetMs),
-      () => learn(budgetMs),
+      (got) => (got.ok ? learn(Date.now() - quorumAt, Date.now() - startedAt) : learn(budgetMs, budgetMs)),
+      () => learn(budgetMs, budgetMs),
     );
   }
 }

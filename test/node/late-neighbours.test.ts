@@ -1,6 +1,7 @@
 // The late rule (src/node/punctuality.ts) through Neighbours.fetchAll with scripted neighbours: a
 // staller costs a round the grace after the quorum, not the fetch budget; an honest neighbour that was
-// late once is waited for again; a lone teacher is never cut; two echo liars no longer deadlock.
+// late once is waited for again; a lone teacher is never cut; two echo liars no longer deadlock;
+// teachers that all stall stop holding the round.
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -110,4 +111,26 @@ describe('late neighbours', () => {
     expect(e.ok).toHaveLength(6);
     expect(f.ok.length + f.skipped.length).toBe(7);
   });
+
+  it('when every teacher stalls, they answer together, and from the third round on they get the floor from the start', async () => {
+    // A 4 s budget: the floor is 1 s, the cap 2 s. Both teachers answer 3 s into every fetch, so each
+    // answers a moment after the quorum that the other made: only the time to answer shows them.
+    const line = parseTopology('agents: [x, y, z]\nedges: [[x, y], [y, z]]\n', 'l.yaml');
+    const y = new Neighbours(line, 'y', new AgentLog(join(tempDir('mhd-late-'), 'log'), 'y'), 4000);
+    y.setPeers(Object.fromEntries(line.agents.map((a) => [a, peer(a)])));
+    const stall = (p: Peer, signal: AbortSignal) => after(3000, `from ${p.agent}`, signal);
+    for (const round of [0, 1]) {
+      const t = Date.now();
+      const res = await y.fetchAll(stall, never);
+      expect(res.ok.map((o) => o.agent), `round ${round}`).toEqual(['x', 'z']);
+      expect(Date.now() - t).toBeGreaterThanOrEqual(2900);
+    }
+    const t = Date.now();
+    const third = await y.fetchAll(stall, never);
+    expect(Date.now() - t).toBeLessThan(2000);
+    expect(third.ok).toEqual([]);
+    expect(third.skipped.map((s) => s.reason)).toEqual([expect.stringMatching(/^late: .*0 of 2 neighbours had answered, a known staller\)$/), expect.stringMatching(/a known staller/)]);
+    // The whole round was lost to them.
+    expect(third.lateSeconds).toBeGreaterThanOrEqual(0.95);
+  }, 15_000);
 });
