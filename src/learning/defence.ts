@@ -1,12 +1,13 @@
 // The defence as a wrapper around a strategy (trust.ts has the judgement): it scores every answer
 // against the agent's own predictions on the same chunk, on every head the agent learns from it and on
 // its embeddings when they are distilled, updates the trust it carries from round to round, and hands
-// the wrapped strategy only the answers of neighbours not excluded. With the policy off, every answer
-// goes through, and trust is still measured and recorded.
+// the wrapped strategy only the answers of neighbours not excluded, each with its standing (how much its
+// confidence counts in the choice of targets, trust.ts). With the policy off, every answer goes through
+// at full weight, and trust is still measured and recorded.
 import type { AgentId } from '../topology/types.ts';
 import type { Decline, Strategy, StrategyDecision, StrategyInput } from './strategy.ts';
 import { priorCorrected, type AuxTeacher } from './teachers.ts';
-import { judgeRound, scoreNeighbour, warmedUp, type Evidence, type NeighbourTrust, type RoundJudgement, type TrustPolicy } from './trust.ts';
+import { judgeRound, scoreNeighbour, standing, warmedUp, type Evidence, type NeighbourTrust, type RoundJudgement, type TrustPolicy } from './trust.ts';
 import { headProbs, type PredictionBatch } from './types.ts';
 
 /** A neighbour's trust, and the evidence of rounds too small to judge it by, kept until there is enough. */
@@ -105,7 +106,9 @@ export function defended(inner: Strategy, policy: TrustPolicy, how: AsChosen): D
     const trust = Object.fromEntries(Object.entries(j.trust).map(([a, t]) => [a, Math.round(t * 1000) / 1000]));
     const out = new Set(policy.enabled ? j.excluded : []);
     const excluded = [...out].map((agent) => ({ agent, reason: j.changes.find((c) => c.agent === agent)?.reason ?? `trust ${trust[agent] ?? 'none'} still low` }));
-    const decision = inner({ ...input, answers: input.answers.filter((b) => !out.has(b.agent)) });
+    const admitted = input.answers.filter((b) => !out.has(b.agent));
+    const weights = policy.enabled ? Object.fromEntries(admitted.map((b) => [b.agent, standing(j.states[b.agent]?.trust, policy)])) : undefined;
+    const decision = inner({ ...input, answers: admitted, weights });
     return { ...decision, trust, excluded, changes: policy.enabled ? j.changes : [], states: next };
   };
 }

@@ -22,6 +22,8 @@ export interface StrategyInput {
   readonly ownFor: (round: Round) => PredictionBatch | undefined;
   /** The public rows of a round's chunk. */
   readonly rowsFor: (round: Round) => readonly number[];
+  /** How much each teacher's confidence counts in the choice of targets, in [0, 1] (defence.ts); absent: 1. */
+  readonly weights?: Readonly<Record<AgentId, number>>;
 }
 
 export interface StrategyDecision {
@@ -54,7 +56,7 @@ export function distillationPolicy(
  * agent's own predictions on that same chunk (head chaining, teachers.ts), then joined.
  */
 export function distillation(policy: DistillationPolicy): Strategy {
-  return ({ answers, ownFor, rowsFor }) => {
+  return ({ answers, ownFor, rowsFor, weights }) => {
     const byRound = new Map<Round, PredictionBatch[]>();
     for (const a of answers) byRound.set(a.round, [...(byRound.get(a.round) ?? []), a]);
     const parts: ChunkTargets[] = [];
@@ -69,7 +71,7 @@ export function distillation(policy: DistillationPolicy): Strategy {
       for (const b of batches) usedSet.add(b.agent);
       parts.push({
         rows: rowsFor(r),
-        heads: targetsForHeads(mine, batches, policy),
+        heads: targetsForHeads(mine, batches, policy, weights),
         embedding: policy.embeddings ? meanEmbedding(mine, batches) : undefined,
       });
     }

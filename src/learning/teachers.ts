@@ -32,6 +32,13 @@ export interface ChooseOptions {
   readonly priorCorrection?: number;
   /** The smallest probability the exchange's encoding can carry (`priorCorrected`'s floor); 0 for f32. */
   readonly probabilityFloor?: number;
+  /**
+   * How much each candidate's confidence counts, in [0, 1], in the candidates' order (the defence's
+   * standing of each teacher, defence.ts); absent: 1 each. A candidate's confidence is multiplied by
+   * its weight both where candidates are ranked and at the gate: a teacher that is half believed wins a
+   * row only where its claim, half believed, is still the surest.
+   */
+  readonly weights?: readonly number[];
 }
 
 /** Added to a candidate's apparent prior so that a class it never predicts is not divided by 0. */
@@ -84,26 +91,35 @@ export function chooseTargets(opts: ChooseOptions): TargetChoice {
   const source = power > 0 ? candidates.map((c) => priorCorrected(c, n, k, power, floor)) : candidates;
   // The gate compares like with like.
   const student = gateAgainst && power > 0 ? priorCorrected(gateAgainst, n, k, power, floor) : gateAgainst;
+  const weights = opts.weights ?? candidates.map(() => 1);
+  if (weights.length !== candidates.length) throw new Error(`${weights.length} weights for ${candidates.length} candidates`);
   const targets = new Float32Array(n * k);
   const mask = new Float32Array(n);
   let used = 0;
   for (let s = 0; s < n; s++) {
-    const conf = source.map((c) => rowMax(c, s, k));
-    let chosen = -1;
+    const conf = source.map((c, j) => rowMax(c, s, k) * weights[j]);
+    // The target's confidence as the gate sees it: weighted as the chosen teacher (or the mixture) is.
+    let believed = 1;
     if (rule === 'most-confident') {
-      chosen = 0;
+      let chosen = 0;
       for (let j = 1; j < conf.length; j++) if (conf[j] > conf[chosen]) chosen = j;
       targets.set(source[chosen].subarray(s * k, (s + 1) * k), s * k);
+      believed = weights[chosen];
     } else {
-      const w = rule === 'mean' ? conf.map(() => 1) : conf;
+      const w = rule === 'mean' ? weights : conf;
       const total = w.reduce((a, b) => a + b, 0);
-      for (let j = 0; j < source.length; j++) {
+      // Every candidate weighted 0: nothing believed, the row is no target (the mask below).
+      believed = 0;
+      for (let j = 0; j < source.length && total > 0; j++) {
         const f = w[j] / total;
+        believed += opts.weights ? f * weights[j] : f;
         for (let c = 0; c < k; c++) targets[s * k + c] += f * source[j][s * k + c];
       }
+      if (total === 0) targets.fill(1 / k, s * k, (s + 1) * k);
+      else if (!opts.weights) believed = 1;
     }
-    const targetConf = rowMax(targets, s, k);
-    const keep = student === undefined || targetConf > rowMax(student, s, k);
+    const targetConf = rowMax(targets, s, k) * believed;
+    const keep = believed > 0 && (student === undefined || targetConf > rowMax(student, s, k));
     mask[s] = keep ? 1 : 0;
     if (keep) used++;
   }
@@ -134,9 +150,10 @@ export interface HeadTargets {
  * Head chaining: head 0 learns from the neighbours' head 0; head k >= 1 from the neighbours' head k-1
  * (their head k with auxTeacher `same`), and from the agent's own head k-1 when includeSelf. A neighbour
  * with fewer heads lends its last head.
- * `own` is the agent's own predictions on the same chunk (for the gate and includeSelf).
+ * `own` is the agent's own predictions on the same chunk (for the gate and includeSelf); `weights`, by
+ * agent, how much each neighbour's confidence counts (ChooseOptions.weights; absent: 1, and 1 for self).
  */
-export function targetsForHeads(own: PredictionBatch, neighbours: readonly PredictionBatch[], policy: HeadPolicy): HeadTargets[] {
+export function targetsForHeads(own: PredictionBatch, neighbours: readonly PredictionBatch[], policy: HeadPolicy, weights?: Readonly<Record<string, number>>): HeadTargets[] {
   if (neighbours.length === 0) return [];
   for (const nb of neighbours) {
     if (nb.chunkHash !== own.chunkHash || nb.samples !== own.samples || nb.classes !== own.classes) {
@@ -161,6 +178,7 @@ export function targetsForHeads(own: PredictionBatch, neighbours: readonly Predi
       gateAgainst: gate ? headProbs(own, k) : undefined,
       priorCorrection: policy.priorCorrection,
       probabilityFloor: policy.probabilityFloor,
+      weights: weights ? teachers.map((t) => (t === 'self' ? 1 : (weights[t] ?? 1))) : undefined,
     });
     out.push({ head: k, choice, teachers });
   }

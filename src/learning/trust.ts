@@ -49,6 +49,12 @@ export const trustPolicySchema = z
     doubt: z.number().min(0).default(1),
     warmupBar: unit.default(0.45),
     /**
+     * Trust from which a neighbour's confidence counts in full in the choice of targets (`standing`).
+     * Honest neighbours of the default profile are trusted 0.9 and up from the second round on (95 %
+     * of them, docs/DESIGN.md); an adaptive liar that keeps above the threshold, 0.55-0.77.
+     */
+    fullTrust: unit.default(0.9),
+    /**
      * No longer read: a floor on a neighbour's mean confidence let a liar sure of part of the rows go
      * unjudged. A neighbour is now judged once it claims minSamples rows (evidence.ts, CLAIM): fewer
      * claims can win no more targets than that. Kept so that older config.json files still load.
@@ -71,6 +77,7 @@ export const DEFAULT_TRUST: TrustPolicy = Object.freeze({
   warmupRounds: 1,
   warmupBar: 0.45,
   doubt: 1,
+  fullTrust: 0.9,
 });
 
 /**
@@ -162,6 +169,20 @@ export function scoreNeighbour(e: Evidence, round: number, p: TrustPolicy): numb
 /** What a round's score counts for: in the warm-up rounds only a blatant lie counts (see warmupRounds). */
 export function warmedUp(score: number | undefined, round: number, p: TrustPolicy): number | undefined {
   return score !== undefined && round < p.warmupRounds && score >= p.warmupBar ? undefined : score;
+}
+
+/**
+ * How much a neighbour's confidence counts in the choice of targets (teachers.ts, ChooseOptions.weights):
+ * 0 at the threshold, 1 from `fullTrust` on, linear in between; 1 while it is unjudged. Exclusion below
+ * the threshold is the same rule's 0, so a neighbour's influence falls off continuously with its trust
+ * rather than in one step at the threshold: an adaptive liar that keeps its score just above it
+ * (camouflage scores 0.55-0.77) is admitted, but with a fraction of an honest teacher's say. Honest
+ * teachers count in full, as the agent's own head does (includeSelf): discounting them too would have the
+ * agent learn from itself instead (a clean ring-8 lost a point with a rule linear up to trust 1).
+ */
+export function standing(trust: number | undefined, p: TrustPolicy): number {
+  if (trust === undefined || p.fullTrust <= p.threshold) return 1;
+  return Math.max(0, Math.min(1, (trust - p.threshold) / (p.fullTrust - p.threshold)));
 }
 
 /** Trust after a new score: the first score is taken as is; later ones drop fast and rise slowly. */

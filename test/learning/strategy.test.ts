@@ -75,4 +75,23 @@ describe('the defence wraps a strategy', () => {
     expect(d.changes).toEqual([]);
     expect(d.trust.liar).toBeLessThan(0.55);
   });
+
+  it('an admitted neighbour counts by its standing: a confident claim of a half-trusted one loses to a less confident trusted one', () => {
+    // A neighbour at trust 0.725 (standing 0.5) is sure of the shifted class at 0.99; one trusted fully
+    // says the truth at 0.6 (0.99 * 0.5 < 0.6). The agent is sure of no row (0.85 < 0.9), so this round
+    // judges nobody and the trust stays as it was.
+    const states = { loud: { trust: 0.725 }, fair: { trust: 0.95 } };
+    const answers = [batch('loud', 2, shifted, 0.99), batch('fair', 2, truth, 0.6)];
+    const own = batch('me', 2, truth, 0.85);
+    const d = defended(distillation(policy), DEFAULT_TRUST, asChosen)(input(answers, own), states);
+    expect(d.trust).toEqual({ loud: 0.725, fair: 0.95 });
+    expect(d.used).toEqual(['loud', 'fair']);
+    const chosen = d.targets!.heads[1].choice.targets;
+    // every row's target is fair's: its class, at 0.6
+    for (let s = 0; s < samples; s++) expect(chosen[s * classes + truth(s)]).toBeCloseTo(0.6, 6);
+    // with the policy off both count in full, and the loud claim wins every row
+    const off = defended(distillation(policy), { ...DEFAULT_TRUST, enabled: false }, asChosen)(input(answers, own), states);
+    const raw = off.targets!.heads[1].choice.targets;
+    for (let s = 0; s < samples; s++) expect(raw[s * classes + shifted(s)]).toBeCloseTo(0.99, 6);
+  });
 });

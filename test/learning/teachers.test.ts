@@ -109,6 +109,39 @@ describe('teacher rules', () => {
     });
   });
 
+  describe('weights (how much each candidate is believed)', () => {
+    it('most-confident ranks by confidence times weight, and the gate sees the weighted confidence', () => {
+      // B at weight 0.5: its 0.8 on sample 1 counts as 0.4, a tie with A's 0.4, which the first candidate wins
+      const half = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'most-confident', weights: [1, 0.5] });
+      expect(Array.from(half.targets)).toEqual(Array.from(f32([[0.8, 0.1, 0.1], [0.4, 0.3, 0.3]])));
+      const most = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'most-confident', weights: [1, 0.6] });
+      // 0.8 * 0.6 = 0.48 > 0.4: B still wins sample 1, its row learned as served
+      expect(Array.from(most.targets.subarray(3, 6))).toEqual(Array.from(f32([[0.1, 0.1, 0.8]])));
+      // the same win is gated by a student at 0.5: 0.48 < 0.5, so the row is dropped
+      const gated = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'most-confident', weights: [1, 0.6], gateAgainst: f32([[0.9, 0.05, 0.05], [0.5, 0.25, 0.25]]) });
+      expect(Array.from(gated.mask)).toEqual([0, 0]);
+      const unweighted = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'most-confident', gateAgainst: f32([[0.9, 0.05, 0.05], [0.5, 0.25, 0.25]]) });
+      expect(Array.from(unweighted.mask)).toEqual([0, 1]);
+    });
+
+    it('the mean rules mix by weight; a row nobody is believed on is no target', () => {
+      const mean = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'mean', weights: [0.75, 0.25] });
+      [0.75 * 0.8 + 0.25 * 0.2, 0.75 * 0.1 + 0.25 * 0.6].forEach((v, i) => expect(mean.targets[i]).toBeCloseTo(v, 6));
+      const none = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'confidence-weighted', weights: [0, 0] });
+      expect(Array.from(none.mask)).toEqual([0, 0]);
+      expect(none.used).toBe(0);
+    });
+
+    it('weights of 1 choose exactly what no weights choose', () => {
+      for (const rule of ['most-confident', 'mean', 'confidence-weighted'] as const) {
+        const plain = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule, gateAgainst: B });
+        const ones = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule, gateAgainst: B, weights: [1, 1] });
+        expect(Array.from(ones.targets)).toEqual(Array.from(plain.targets));
+        expect(Array.from(ones.mask)).toEqual(Array.from(plain.mask));
+      }
+    });
+  });
+
   it('the gate drops exactly the samples where the student is more confident', () => {
     const student = f32([[0.9, 0.05, 0.05], [0.5, 0.25, 0.25]]);
     const r = chooseTargets({ candidates: [A, B], samples: 2, classes: 3, rule: 'most-confident', gateAgainst: student });

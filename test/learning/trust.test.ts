@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_TRUST, judgeNeighbour, separation, judgeRound, updateTrust } from '../../src/learning/trust.ts';
+import { DEFAULT_TRUST, judgeNeighbour, separation, judgeRound, standing, updateTrust } from '../../src/learning/trust.ts';
 import { constantRows, distortBatch, noiseRows, randomRows, shiftClasses } from '../../src/learning/adversary.ts';
 import { formatBehaviour, parseAdversaryOption, parseBehaviour } from '../../src/topology/adversaries.ts';
 
@@ -43,6 +43,16 @@ describe('trust', () => {
     expect(updateTrust(0.8, undefined, P)).toBe(0.8);
     expect(updateTrust(0.8, 0, P)).toBeCloseTo(0.2);
     expect(updateTrust(0.2, 1, P)).toBeCloseTo(0.4);
+  });
+
+  it('standing: 0 at the threshold, 1 from fullTrust on, linear between, 1 while unjudged', () => {
+    expect(standing(undefined, P)).toBe(1);
+    expect(standing(P.threshold, P)).toBe(0);
+    expect(standing(0.1, P)).toBe(0);
+    expect(standing(P.fullTrust, P)).toBe(1);
+    expect(standing(0.99, P)).toBe(1);
+    expect(standing((P.threshold + P.fullTrust) / 2, P)).toBeCloseTo(0.5, 9);
+    expect(standing(0.6, { ...P, fullTrust: P.threshold })).toBe(1);
   });
 
   it('excludes below the threshold with a reason, readmits only after trust recovers for long enough', () => {
