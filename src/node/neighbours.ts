@@ -267,6 +267,9 @@ export class Neighbours {
             else out.skipped.push({ agent, reason: `${got.status}: ${got.message}` });
           } catch (err) {
             if (signal.aborted) return;
+            // A teacher that is alive but whose reply never made it in time (its stream reset at the
+            // deadline, or the deadline itself) was as late as this: a stall that overruns by a hair.
+            if (!(err instanceof WireError) && alive(agent)) this.punctuality.answered(agent, quorumAt === undefined ? 0 : Date.now() - quorumAt, Date.now() - start);
             settle(agent, false);
             if (err instanceof WireError) out.rejected.push({ agent, reason: `${err.reason}: ${err.message}` });
             else if (err instanceof DeadlineError) out.skipped.push({ agent, reason: `timed out: ${err.message}` });
