@@ -99,7 +99,7 @@ export function chooseTargets(opts: ChooseOptions): TargetChoice {
   for (let s = 0; s < n; s++) {
     const conf = source.map((c, j) => rowMax(c, s, k) * weights[j]);
     // The target's confidence as the gate sees it: weighted as the chosen teacher (or the mixture) is.
-    let believed = 1;
+    let believed: number;
     if (rule === 'most-confident') {
       let chosen = 0;
       for (let j = 1; j < conf.length; j++) if (conf[j] > conf[chosen]) chosen = j;
@@ -108,15 +108,16 @@ export function chooseTargets(opts: ChooseOptions): TargetChoice {
     } else {
       const w = rule === 'mean' ? weights : conf;
       const total = w.reduce((a, b) => a + b, 0);
-      // Every candidate weighted 0: nothing believed, the row is no target (the mask below).
-      believed = 0;
+      let mixed = 0;
       for (let j = 0; j < source.length && total > 0; j++) {
         const f = w[j] / total;
-        believed += opts.weights ? f * weights[j] : f;
+        mixed += f * weights[j];
         for (let c = 0; c < k; c++) targets[s * k + c] += f * source[j][s * k + c];
       }
+      // Every candidate weighted 0: nothing believed, and the row is no target (the mask below).
       if (total === 0) targets.fill(1 / k, s * k, (s + 1) * k);
-      else if (!opts.weights) believed = 1;
+      // Unweighted, the mixture is believed in full, not by the float sum of its fractions.
+      believed = total === 0 ? 0 : opts.weights ? mixed : 1;
     }
     const targetConf = rowMax(targets, s, k) * believed;
     const keep = believed > 0 && (student === undefined || targetConf > rowMax(student, s, k));
