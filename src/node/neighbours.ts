@@ -199,7 +199,7 @@ export class Neighbours {
     let lateFrom: number | undefined;
     let quorum = 0;
     // Known stallers do not count towards the quorum: when every teacher is one, the round is not
-    // theirs to hold, and they get the floor from the start.
+    // theirs to hold, and they are skipped at the start.
     const stallers = new Set(applies ? this.teachers.filter((a) => this.punctuality.knownStaller(a, lateRule(this.locateWaitMs, workMs, 0).capMs)) : []);
     const cutAsStaller = new Set<AgentId>();
     // Per teacher: `cut` skips it as late, `done` ends its deadline (answered, or the fetch is over).

@@ -33,7 +33,7 @@ const CAP_OF_BUDGET = 1 / 2;
 
 /** A round's late rule, fixed when its quorum answered. */
 export interface LateRule {
-  /** For a neighbour whose least lag is past capMs: a staller, not waited for beyond the floor. */
+  /** The least grace; a known staller (its least lag past capMs) is not waited for at all. */
   floorMs: number;
   /** For a neighbour without a record: the floor, as long as the quorum took, or a share of the work, whichever is longest. */
   graceMs: number;
@@ -54,7 +54,7 @@ export function lateRule(budgetMs: number, workMs: number, quorumMs: number): La
  * least time it took to answer at all. A neighbour skipped as late is still listened to (one fetch at
  * a time), so the record is its real lag, not the cut. An honest but slower neighbour earns twice its
  * record (up to the cap) and is waited for again; a staller's record is past the cap, and from then on
- * it gets the floor. The least lag, not the last: two echo liars serve only after their own fetch, so
+ * it is not waited for once the quorum is in. The least lag, not the last: two echo liars serve only after their own fetch, so
  * each one's lag is the wait the other allows it, and a record that followed the last lag would double
  * their allowance every round. A skipped fetch that never answers at all counts as late by the whole
  * budget. The time to answer catches what the lag cannot: when every teacher stalls, they answer
@@ -89,7 +89,9 @@ export class Punctuality {
     const since = this.probing.get(agent);
     // A fetch still out says only how late the neighbour is at least: it earns nothing, but may condemn.
     const staller = this.knownStaller(agent, rule.capMs) || (known === undefined && since !== undefined && now - since > rule.capMs);
-    if (staller) return { ms: rule.floorMs, staller };
+    // Not even the floor: its fetch goes on as a probe (or the one still out does), so a staller that
+    // turns prompt is seen, and waited for again, once that probe is in.
+    if (staller) return { ms: 0, staller };
     return { ms: known === undefined ? rule.graceMs : Math.max(rule.graceMs, Math.min(rule.capMs, 2 * known)), staller };
   }
 
