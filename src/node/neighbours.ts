@@ -201,15 +201,16 @@ export class Neighbours {
     // Known stallers do not count towards the quorum: when every teacher is one, the round is not
     // theirs to hold, and they are skipped at the start.
     const stallers = new Set(applies ? this.teachers.filter((a) => this.punctuality.knownStaller(a, lateRule(this.locateWaitMs, workMs, 0).capMs)) : []);
-    const cutAsStaller = new Set<AgentId>();
+    // Why a teacher was skipped at once rather than after a grace, for the reason logged.
+    const cutAt = new Map<AgentId, string>();
     // Per teacher: `cut` skips it as late, `done` ends its deadline (answered, or the fetch is over).
     const pending = new Map(this.teachers.map((a) => [a, { cut: new AbortController(), done: new AbortController() }]));
     const alive = (agent: AgentId) => (this.heardAt[agent] ?? -Infinity) >= heardSince;
-    const deadline = async (agent: AgentId, c: { cut: AbortController; done: AbortController }, ms: number, staller: boolean) => {
+    const deadline = async (agent: AgentId, c: { cut: AbortController; done: AbortController }, a: { ms: number; staller: boolean; behind: boolean }) => {
       const over = AbortSignal.any([signal, c.cut.signal, c.done.signal]);
-      await sleep(ms, undefined, { signal: over }).catch(() => undefined);
-      if (staller) cutAsStaller.add(agent);
-      if (staller || (await this.changes.until(() => alive(agent), over))) c.cut.abort();
+      await sleep(a.ms, undefined, { signal: over }).catch(() => undefined);
+      if (a.staller || a.behind) cutAt.set(agent, a.staller ? 'a known staller' : 'still behind on an earlier request');
+      if (a.staller || (await this.changes.until(() => alive(agent), over))) c.cut.abort();
     };
     const reach = () => {
       const need = Math.ceil((this.teachers.length - failed - stallers.size) / 2);
@@ -221,8 +222,7 @@ export class Neighbours {
       if (!applies) return;
       const rule = lateRule(this.locateWaitMs, workMs, quorumAt - start);
       for (const [late, c] of pending) {
-        const a = this.punctuality.allowance(late, rule, quorumAt);
-        void deadline(late, c, a.ms, a.staller);
+        void deadline(late, c, this.punctuality.allowance(late, rule, quorumAt));
       }
     };
     const settle = (agent: AgentId, ok: boolean) => {
@@ -254,8 +254,8 @@ export class Neighbours {
           try {
             const got = await Promise.race([fetched, cutOff]);
             if (got === 'late') {
-              const known = cutAsStaller.has(agent) ? ', a known staller' : '';
-              out.skipped.push({ agent, reason: `late: no answer within ${((Date.now() - quorumAt!) / 1000).toFixed(1)} s of the quorum (${quorum} of ${this.teachers.length} neighbours had answered${known})` });
+              const why = cutAt.has(agent) ? `, ${cutAt.get(agent)}` : '';
+              out.skipped.push({ agent, reason: `late: no answer within ${((Date.now() - quorumAt!) / 1000).toFixed(1)} s of the quorum (${quorum} of ${this.teachers.length} neighbours had answered${why})` });
               this.punctuality.probe(agent, quorumAt!, fetched, () => attempt.abort(), this.locateWaitMs, start);
               return;
             }

@@ -83,16 +83,22 @@ export class Punctuality {
     return (this.leastLateMs.get(agent) ?? 0) > capMs || slow;
   }
 
-  /** How long after the quorum `agent` is waited for, and whether it is a known staller. */
-  allowance(agent: AgentId, rule: LateRule, now: number): { ms: number; staller: boolean } {
+  /**
+   * How long after the quorum `agent` is waited for; whether it is a known staller; whether it is behind
+   * (an earlier round's request, skipped as late, is still unanswered).
+   */
+  allowance(agent: AgentId, rule: LateRule, now: number): { ms: number; staller: boolean; behind: boolean } {
     const known = this.leastLateMs.get(agent);
     const since = this.probing.get(agent);
+    const behind = since !== undefined;
     // A fetch still out says only how late the neighbour is at least: it earns nothing, but may condemn.
-    const staller = this.knownStaller(agent, rule.capMs) || (known === undefined && since !== undefined && now - since > rule.capMs);
-    // Not even the floor: its fetch goes on as a probe (or the one still out does), so a staller that
-    // turns prompt is seen, and waited for again, once that probe is in.
-    if (staller) return { ms: 0, staller };
-    return { ms: known === undefined ? rule.graceMs : Math.max(rule.graceMs, Math.min(rule.capMs, 2 * known)), staller };
+    const staller = this.knownStaller(agent, rule.capMs) || (known === undefined && behind && now - since > rule.capMs);
+    // Not even the floor, for a staller or for one behind: a neighbour that has not answered the last
+    // request will not answer this one within a grace (it is holding replies, or has yet to reach the
+    // round). Its fetch goes on as a probe (or the one still out does), so one that turns prompt is
+    // seen, and waited for again, once that probe is in.
+    if (staller || behind) return { ms: 0, staller, behind };
+    return { ms: known === undefined ? rule.graceMs : Math.max(rule.graceMs, Math.min(rule.capMs, 2 * known)), staller, behind };
   }
 
   /** Lets a skipped fetch finish to learn the lag; a second one while the first is out is cancelled. */

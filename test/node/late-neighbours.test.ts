@@ -34,14 +34,18 @@ describe('late neighbours', () => {
     expect(lateRule(600_000, 0, 0).floorMs).toBe(10_000);
     const p = new Punctuality();
     const rule = lateRule(60_000, 0, 0);
-    expect(p.allowance('new', rule, 0)).toEqual({ ms: 1000, staller: false });
+    expect(p.allowance('new', rule, 0)).toEqual({ ms: 1000, staller: false, behind: false });
     // twice the least lag seen, not the last: a lag that follows the allowance cannot make it grow
     p.answered('slow', 2000);
     p.answered('slow', 8000);
-    expect(p.allowance('slow', rule, 0)).toEqual({ ms: 4000, staller: false });
+    expect(p.allowance('slow', rule, 0)).toEqual({ ms: 4000, staller: false, behind: false });
     p.answered('staller', 59_000);
     // a staller is not waited for at all once the quorum is in (its fetch goes on as a probe)
-    expect(p.allowance('staller', rule, 0)).toEqual({ ms: 0, staller: true });
+    expect(p.allowance('staller', rule, 0)).toEqual({ ms: 0, staller: true, behind: false });
+    // skipped at a quorum at t = 0 and not answered since: behind, so no grace; past the cap, a staller
+    p.probe('behind', 0, new Promise<never>(() => {}), () => undefined, 60_000);
+    expect(p.allowance('behind', rule, 1000)).toEqual({ ms: 0, staller: false, behind: true });
+    expect(p.allowance('behind', rule, 31_000)).toEqual({ ms: 0, staller: true, behind: true });
   });
 
   it('stallers cost the grace after the quorum, not the budget; an honest neighbour late once is waited for next round', async () => {
@@ -68,7 +72,12 @@ describe('late neighbours', () => {
     const second = await a.fetchAll(fetch, never);
     expect(second.ok.map((o) => o.agent)).toEqual(['b', 'c', 'd', 'e', 'f']);
     expect(second.skipped.map((s) => s.agent).sort()).toEqual(['g', 'h']);
-    // g and h have no record yet (their first fetch is still out): the grace, 1 s; f's 1.6 s ends the round.
+    // g and h have not answered the first round's request yet: no grace at all, they are skipped as
+    // soon as the quorum is in; f's 1.6 s ends the round.
+    expect(second.skipped.map((s) => s.reason)).toEqual([
+      expect.stringMatching(/^late: no answer within 0\.\d s of the quorum \(4 of 7 neighbours had answered, still behind on an earlier request\)$/),
+      expect.stringMatching(/still behind on an earlier request/),
+    ]);
     expect(Date.now() - t1).toBeLessThan(2500);
     expect(second.lateSeconds).toBeGreaterThan(1.5);
   }, 15_000);
