@@ -200,7 +200,8 @@ export class Neighbours {
     let quorum = 0;
     // Known stallers do not count towards the quorum: when every teacher is one, the round is not
     // theirs to hold, and they are skipped at the start.
-    const stallers = new Set(applies ? this.teachers.filter((a) => this.punctuality.knownStaller(a, lateRule(this.locateWaitMs, workMs, 0).capMs)) : []);
+    const capMs = lateRule(this.locateWaitMs, workMs, 0).capMs;
+    const stallers = new Set(applies ? this.teachers.filter((a) => this.punctuality.knownStaller(a, capMs)) : []);
     // Why a teacher was skipped at once rather than after a grace, for the reason logged.
     const cutAt = new Map<AgentId, string>();
     // Per teacher: `cut` skips it as late, `done` ends its deadline (answered, or the fetch is over).
