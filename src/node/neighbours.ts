@@ -7,7 +7,7 @@ import type { FetchOutcome, Peer, ReaderAccess } from '../network/round-service.
 import { Changes } from '../network/wait.ts';
 import { inNeighbours, outNeighbours, type AgentId, type Topology } from '../topology/types.ts';
 import type { Skip } from './records.ts';
-import { lateRule, lateRuleApplies, Punctuality } from './punctuality.ts';
+import { lateRule, lateRuleApplies, Punctuality, quorumReached } from './punctuality.ts';
 import type { AgentLog } from './run-log.ts';
 
 /** Pause between tries of a neighbour whose host has no route. */
@@ -214,9 +214,8 @@ export class Neighbours {
       if (a.staller || (await this.changes.until(() => alive(agent), over))) c.cut.abort();
     };
     const reach = () => {
-      const need = Math.ceil((this.teachers.length - failed - stallers.size) / 2);
-      const onlyStallers = need === 0 && [...pending.keys()].some((a) => stallers.has(a));
-      if (quorumAt !== undefined || answered < need || (answered === 0 && !onlyStallers)) return;
+      const stallersOut = [...pending.keys()].some((a) => stallers.has(a));
+      if (quorumAt !== undefined || !quorumReached({ teachers: this.teachers.length, answered, failed, stallers: stallers.size, stallersOut })) return;
       quorumAt = Date.now();
       quorum = answered;
       if (pending.size > 0) lateFrom = quorumAt;

@@ -43,6 +43,15 @@ export interface LateRule {
 /** Off with one teacher (nobody to compare with) and with budgets too short to be worth cutting. */
 export const lateRuleApplies = (budgetMs: number, teachers: number) => teachers >= 2 && budgetMs > Math.max(MIN_GRACE_MS, budgetMs * GRACE_OF_BUDGET);
 
+/**
+ * Whether half the teachers that can still answer have answered (the quorum). Known stallers are not
+ * counted; with nobody else left to wait for, the quorum needs no answer at all while stallers are out.
+ */
+export function quorumReached(n: { teachers: number; answered: number; failed: number; stallers: number; stallersOut: boolean }): boolean {
+  const need = Math.ceil((n.teachers - n.failed - n.stallers) / 2);
+  return n.answered >= need && (n.answered > 0 || (need === 0 && n.stallersOut));
+}
+
 export function lateRule(budgetMs: number, workMs: number, quorumMs: number): LateRule {
   const floorMs = Math.max(MIN_GRACE_MS, budgetMs * GRACE_OF_BUDGET);
   const graceMs = Math.min(budgetMs, Math.max(floorMs, quorumMs, GRACE_OF_WORK * workMs));

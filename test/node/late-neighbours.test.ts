@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FetchOutcome, Peer } from '../../src/network/round-service.ts';
 import { Neighbours } from '../../src/node/neighbours.ts';
-import { lateRule, Punctuality } from '../../src/node/punctuality.ts';
+import { lateRule, Punctuality, quorumReached } from '../../src/node/punctuality.ts';
 import { AgentLog } from '../../src/node/run-log.ts';
 import { parseTopology } from '../../src/topology/load.ts';
 import { tempDir } from '../helpers/config.ts';
@@ -32,6 +32,14 @@ describe('late neighbours', () => {
     expect(lateRule(60_000, 8000, 100)).toMatchObject({ graceMs: 2000 });
     expect(lateRule(60_000, 4000, 3000)).toMatchObject({ graceMs: 3000 });
     expect(lateRule(600_000, 0, 0).floorMs).toBe(10_000);
+    // the quorum: half of those that can still answer, known stallers not counted
+    const q = { teachers: 7, answered: 3, failed: 1, stallers: 0, stallersOut: false };
+    expect(quorumReached(q)).toBe(true);
+    expect(quorumReached({ ...q, failed: 0 })).toBe(false);
+    expect(quorumReached({ ...q, answered: 2, stallers: 2, stallersOut: true })).toBe(true);
+    // nobody answered: a quorum only when stallers alone are left, not when everyone failed
+    expect(quorumReached({ teachers: 2, answered: 0, failed: 0, stallers: 2, stallersOut: true })).toBe(true);
+    expect(quorumReached({ teachers: 2, answered: 0, failed: 2, stallers: 0, stallersOut: false })).toBe(false);
     const p = new Punctuality();
     const rule = lateRule(60_000, 0, 0);
     expect(p.allowance('new', rule, 0)).toEqual({ ms: 1000, staller: false, behind: false });
