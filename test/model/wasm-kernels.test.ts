@@ -38,7 +38,7 @@ describe('wasm kernels', () => {
     });
   }
 
-  it('transposed matMul equals cpu (the wasm wrapper transposes first)', async () => {
+  it('transposed and batched matMul equal cpu (the wasm wrapper transposes first, and runs a batch matrix by matrix)', async () => {
     const run = () =>
       tf.tidy(() => {
         const a = tf.randomNormal([3, 5, 4], 0, 1, 'float32', 1);
@@ -47,6 +47,9 @@ describe('wasm kernels', () => {
           tf.matMul(a, b, true, true).dataSync(),
           tf.matMul(tf.transpose(a, [0, 2, 1]), b, false, true).dataSync(),
           tf.matMul(a, tf.transpose(b, [0, 2, 1]), true, false).dataSync(),
+          // Plain and batched, twice: XNNPACK's weight cache must not serve one matrix's packing to another.
+          tf.matMul(tf.transpose(a, [0, 2, 1]), tf.transpose(b, [0, 2, 1])).dataSync(),
+          tf.matMul(tf.transpose(a, [0, 2, 1]), tf.transpose(b, [0, 2, 1])).dataSync(),
         ].map((d) => Array.from(d));
       });
     const cpu = await on('cpu', run);
