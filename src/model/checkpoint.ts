@@ -3,7 +3,7 @@
 // half a checkpoint; checked on load (checksum, length, finite values), so a damaged one is refused by name.
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { MultiHeadModel, MultiHeadSpec } from './multi-head.ts';
+import type { ModelView, MultiHeadSpec } from './multi-head.ts';
 
 const FORMAT = 'mhd-weights-2';
 
@@ -29,7 +29,7 @@ export class CheckpointError extends Error {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-export function saveCheckpoint(file: string, model: MultiHeadModel, meta: Record<string, unknown> = {}): void {
+export function saveCheckpoint(file: string, model: ModelView, meta: Record<string, unknown> = {}): void {
   const weights = model.getWeights();
   const total = weights.reduce((a, w) => a + w.values.length, 0);
   const body = new Float32Array(total);
@@ -85,7 +85,7 @@ export function readCheckpoint(file: string): Checkpoint {
   return { spec: header.spec, meta: header.meta, weights };
 }
 
-export function loadCheckpointInto(file: string, model: MultiHeadModel): Checkpoint {
+export function loadCheckpointInto(file: string, model: ModelView): Checkpoint {
   const cp = readCheckpoint(file);
   const a = JSON.stringify({ ...cp.spec, seed: 0 });
   const b = JSON.stringify({ ...model.spec, seed: 0 });

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf } from './backend.ts';
 import type { LayerPlan } from './backbones.ts';
-import type { MultiHeadModel, NamedWeights } from './multi-head.ts';
+import type { ModelView, NamedWeights } from './multi-head.ts';
 
 /** The name of head `k` (0 is the main head): the checkpoint's, and the export's output layer. */
 export const headName = (k: number): string => (k === 0 ? 'head_main' : `head_aux${k}`);
@@ -56,7 +56,7 @@ function setLayerWeights(layer: tfl.layers.Layer, weights: ReadonlyMap<string, N
  * The model as a tfjs-layers functional model with its current weights: outputs in head order (main
  * head first), each [n, classes] softmax probabilities. The caller disposes it.
  */
-export function toLayersModel(model: MultiHeadModel): tfl.LayersModel {
+export function toLayersModel(model: ModelView): tfl.LayersModel {
   const input = tfl.input({ shape: [...model.spec.inputShape], name: 'image' });
   const weighted: tfl.layers.Layer[] = [];
   let h = input;
@@ -111,7 +111,7 @@ export interface ExportOrigin {
 }
 
 /** heads.json: which output is which head, the classes, and the input the model expects. */
-export function headsJson(model: MultiHeadModel, origin: ExportOrigin): Record<string, unknown> {
+export function headsJson(model: ModelView, origin: ExportOrigin): Record<string, unknown> {
   const [h, w, c] = model.spec.inputShape;
   return {
     format: 'mhd-heads-1',
@@ -151,7 +151,7 @@ export function readableJson(value: unknown, indent = ''): string {
 }
 
 /** Writes model.json, weights.bin and heads.json of `model` into `dir` (created if missing). */
-export async function exportModel(model: MultiHeadModel, dir: string, origin: ExportOrigin): Promise<void> {
+export async function exportModel(model: ModelView, dir: string, origin: ExportOrigin): Promise<void> {
   const layers = toLayersModel(model);
   try {
     const files = await layersFiles(layers);

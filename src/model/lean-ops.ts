@@ -26,26 +26,26 @@ function activationGrad(dy: tf.Tensor, y: tf.Tensor, activation: Activation): tf
  * gradient scope is disposed with the forward pass (tfjs-node frees it; cpu and wasm only share its
  * data), before the backward runs.
  */
-function weightedLayer<T extends tf.Tensor>(
+function weightedLayer<T extends tf.Tensor, B extends tf.Tensor>(
   x: T,
   w: tf.Tensor,
-  b: tf.Tensor1D,
+  b: B,
   activation: Activation,
   dataInput: boolean,
-  forward: (x: T, w: tf.Tensor, b: tf.Tensor1D) => T,
+  forward: (x: T, w: tf.Tensor, b: B) => T,
   weightGrads: (x: T, g: tf.Tensor) => [tf.Tensor, tf.Tensor],
   inputGrad: (g: tf.Tensor, w: tf.Tensor, x: T) => tf.Tensor,
 ): T {
   if (dataInput) {
     const op = tf.customGrad((ww, bb, save) => {
-      const y = forward(x, ww as tf.Tensor, bb as tf.Tensor1D);
+      const y = forward(x, ww as tf.Tensor, bb as B);
       (save as tf.GradSaveFunc)([x, y]);
       return { value: y, gradFunc: (dy: tf.Tensor, [sx, sy]: tf.Tensor[]) => weightGrads(sx as T, activationGrad(dy, sy, activation)) };
     });
     return op(w, b) as T;
   }
   const op = tf.customGrad((xx, ww, bb, save) => {
-    const y = forward(xx as T, ww as tf.Tensor, bb as tf.Tensor1D);
+    const y = forward(xx as T, ww as tf.Tensor, bb as B);
     (save as tf.GradSaveFunc)([xx as tf.Tensor, ww as tf.Tensor, y]);
     return {
       value: y,
@@ -71,6 +71,27 @@ export function dense(x: tf.Tensor3D, w: tf.Tensor3D, b: tf.Tensor1D, activation
     dataInput,
     (xx, ww, bb) => runKernel('_FusedMatMul', { a: xx, b: ww, bias: bb }, { transposeA: false, transposeB: false, activation }) as tf.Tensor3D,
     (xx, g) => [tf.matMul(xx, g as tf.Tensor3D, true, false), tf.sum(g, [0, 1])],
+    (g, ww) => tf.matMul(g as tf.Tensor3D, ww as tf.Tensor3D, false, true),
+  );
+}
+
+/**
+ * The same layer for a stack of models: x [models, rows, in], w [models, in, out], b [models, 1, out]
+ * (src/model/stacked-model.ts). The fused kernels take only a rank-1 bias, so the bias and the relu are
+ * kernels of their own: three forward, whatever the number of models.
+ */
+export function stackedDense(x: tf.Tensor3D, w: tf.Tensor3D, b: tf.Tensor3D, activation: Activation, dataInput = false): tf.Tensor3D {
+  return weightedLayer(
+    x,
+    w,
+    b,
+    activation,
+    dataInput,
+    (xx, ww, bb) => {
+      const z = tf.add(tf.matMul(xx, ww as tf.Tensor3D), bb) as tf.Tensor3D;
+      return activation === 'relu' ? tf.relu(z) : z;
+    },
+    (xx, g) => [tf.matMul(xx, g as tf.Tensor3D, true, false), tf.sum(g, 1, true)],
     (g, ww) => tf.matMul(g as tf.Tensor3D, ww as tf.Tensor3D, false, true),
   );
 }

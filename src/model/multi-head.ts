@@ -41,6 +41,9 @@ export interface NamedWeights {
 
 export const MAX_AUX_HEADS = 16;
 
+/** A model as checkpoints, exports and the node runtime see it: its shape and its weights. */
+export type ModelView = Pick<MultiHeadModel, 'spec' | 'embeddingSize' | 'headCount' | 'plans' | 'getWeights' | 'setWeights'>;
+
 type Layer = { plan: LayerPlan; kernel?: tf.Variable; bias?: tf.Variable };
 
 const glorot = (shape: number[], seed: number) => tfl.initializers.glorotUniform({ seed }).apply(shape) as tf.Tensor;
@@ -134,6 +137,16 @@ export class MultiHeadModel {
   /** The variables the optimizer updates, in a fixed order. */
   trainableVariables(): tf.Variable[] {
     return [...this.layers.flatMap((l) => (l.kernel && l.bias ? [l.kernel, l.bias] : [])), this.headKernel, this.headBias];
+  }
+
+  /** Overwrites every trainable variable with a tensor of its shape (in `trainableVariables()` order). */
+  loadVariables(values: readonly tf.Tensor[]): void {
+    const vars = this.trainableVariables();
+    if (values.length !== vars.length) throw new Error(`${values.length} tensors for ${vars.length} variables`);
+    vars.forEach((v, i) => {
+      if (values[i].shape.join('x') !== v.shape.join('x')) throw new Error(`variable ${i} is ${v.shape.join('x')}, got ${values[i].shape.join('x')}`);
+      v.assign(values[i]);
+    });
   }
 
   /** The per-head view of the parameters, in the order and with the names of the LayersModel it replaced. */
