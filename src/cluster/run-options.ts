@@ -42,6 +42,8 @@ export interface ExperimentOptions extends ProfileOverrides {
   adversary?: string[];
   /** The defence against lying neighbours (default on). */
   defence: boolean;
+  /** Co-located agents of one model train as one stacked model (default off: docs/DESIGN.md, "Batched agents", says why). */
+  batchAgents: boolean;
 }
 
 export const int = (name: string, min: number) => (raw: string) => {
@@ -115,6 +117,7 @@ export const EXPERIMENT_DEFAULTS = Object.freeze({
   checkpointEvery: 5,
   embeddings: false,
   defence: true,
+  batchAgents: false,
 } satisfies ExperimentOptions);
 
 /** Full options: the defaults with `over` on top. */
@@ -150,7 +153,8 @@ export function addExperimentOptions(cmd: Command): Command {
   for (const k of PROFILE_KNOBS) cmd.addOption(knobOption(k));
   return cmd
     .addOption(new Option('--adversary <agent=behaviour>', `experiments: make an agent lie (${BEHAVIOUR_HELP}); repeatable`).argParser(adversaryOption))
-    .addOption(new Option('--defence <on|off>', 'the defence against lying neighbours (trust scores, exclusion)').default(D.defence, D.defence ? 'on' : 'off').argParser(onOff('--defence')));
+    .addOption(new Option('--defence <on|off>', 'the defence against lying neighbours (trust scores, exclusion)').default(D.defence, D.defence ? 'on' : 'off').argParser(onOff('--defence')))
+    .addOption(new Option('--batch-agents <on|off>', "agents of one model in one process train as one stacked model (off: each alone; the same learning)").default(D.batchAgents, D.batchAgents ? 'on' : 'off').argParser(onOff('--batch-agents')));
 }
 
 const adversaryOption = (raw: string, prev: string[] | undefined): string[] => {
@@ -236,6 +240,7 @@ export function buildRunConfig(o: ExperimentOptions): RunConfig {
     checkpointEvery: o.checkpointEvery,
     backend: o.backend,
     defence: { ...DEFAULT_TRUST, enabled: o.defence },
+    batchAgents: o.batchAgents,
     topology,
     profiles,
   };

@@ -2,6 +2,7 @@
 // the same Agent code as the multi-process cluster.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StepBatcher } from '../learning/step-batcher.ts';
 import { Agent } from '../node/agent.ts';
 import type { AgentOutcome, RoundRecord } from '../node/records.ts';
 import { loadRunData, runningAgents, writeRunConfig, type RunConfig } from '../node/config.ts';
@@ -29,6 +30,7 @@ export async function simulate(config: RunConfig, runDir: string, opts: Simulati
   const ids = runningAgents(config).filter((a) => !opts.absent?.includes(a));
   const agents: Agent[] = [];
   const stoppers = new Map<string, AbortController>();
+  const batcher = new StepBatcher();
   try {
     for (const [i, agent] of ids.entries()) {
       const listen = transport === 'tcp' ? ['/ip4/127.0.0.1/tcp/0'] : [`/memory/mhd-${process.pid}-${Date.now()}-${i}`];
@@ -39,6 +41,7 @@ export async function simulate(config: RunConfig, runDir: string, opts: Simulati
           runDir,
           transport,
           listen,
+          batcher,
           onRound: (r) => {
             opts.onRound?.(r);
             if (opts.stopAfter?.[r.agent] === r.round) stoppers.get(r.agent)?.abort();

@@ -3,12 +3,14 @@
 import { createRng, deriveSeed, type Rng } from '../data/random.ts';
 import type { LabelledSet, PublicSet } from '../data/types.ts';
 import { tf } from '../model/backend.ts';
-import { MultiHeadModel } from '../model/multi-head.ts';
+import { MultiHeadModel, type ModelView, type MultiHeadSpec } from '../model/multi-head.ts';
 import { imageRows } from '../model/tensors.ts';
 import type { Profile } from '../learning/profile.ts';
 import { FlatOptimizer } from './flat-optimizer.ts';
 import { classAccuracy, privateAccuracy, sharedAccuracy, type ClassAccuracy } from './metrics.ts';
-import { batchInput, trainStep, type HeadTargetRows, type LossTerms } from './step.ts';
+import { batchInput, type HeadTargetRows, type LossTerms } from './step.ts';
+import type { StepBatcher } from './step-batcher.ts';
+import { slotEngine, soloEngine, type Engine } from './engine.ts';
 import { learningRateAt } from './schedule.ts';
 import type { HeadTargets } from './teachers.ts';
 
@@ -21,6 +23,8 @@ export interface LearnerOptions {
   seed: number;
   /** Multiplies the profile's steps per round (the central baseline trains K times as long). */
   stepsMultiplier?: number;
+  /** Trains in a stack with the process's other agents of the same model (src/learning/step-batcher.ts). */
+  batcher?: StepBatcher;
 }
 
 export interface RoundTargets {
@@ -52,9 +56,13 @@ export interface Predictions {
 const INFERENCE_BATCH = 2000;
 
 export class Learner {
-  readonly model: MultiHeadModel;
   readonly profile: Profile;
-  private readonly optimizer: FlatOptimizer;
+  private readonly engine: Engine;
+  /** Whether this agent trains in a stack with others (false: alone, or a backbone that cannot stack). */
+  readonly batched: boolean;
+  private learningRateNow: number;
+  /** Mean agents per update over the last round's steps, when batched (see RoundRecord.stackedAgents). */
+  stackedAgents?: number;
   private readonly opts: LearnerOptions;
   private readonly rng: Rng;
   /** The private images in [0, 1], once: each step copies its rows from here. */
@@ -64,14 +72,15 @@ export class Learner {
   constructor(opts: LearnerOptions) {
     this.opts = opts;
     this.profile = opts.profile;
-    this.model = new MultiHeadModel({
-      backbone: opts.profile.backbone,
-      auxHeads: opts.profile.auxHeads,
-      classes: opts.classes,
-      inputShape: opts.inputShape,
-      seed: opts.seed,
-    });
-    this.optimizer = new FlatOptimizer(opts.profile.optimizer, opts.profile.learningRate, this.model.trainableVariables());
+    const spec: MultiHeadSpec = { backbone: opts.profile.backbone, auxHeads: opts.profile.auxHeads, classes: opts.classes, inputShape: opts.inputShape, seed: opts.seed };
+    const slot = opts.batcher?.join(spec, opts.profile.optimizer);
+    this.batched = slot !== undefined;
+    if (slot) this.engine = slotEngine(spec, slot);
+    else {
+      const model = new MultiHeadModel(spec);
+      this.engine = soloEngine(model, new FlatOptimizer(opts.profile.optimizer, opts.profile.learningRate, model.trainableVariables()));
+    }
+    this.learningRateNow = opts.profile.learningRate;
     this.rng = createRng(deriveSeed(opts.seed, 'learner-batches'));
     if (opts.privateSet.n === 0) throw new Error('the agent has no private samples');
     this.imageSize = opts.inputShape[0] * opts.inputShape[1] * opts.inputShape[2];
@@ -79,7 +88,12 @@ export class Learner {
   }
 
   get heads(): number {
-    return this.model.headCount;
+    return this.profile.auxHeads + 1;
+  }
+
+  /** The agent's model as the node runtime sees it (spec, weights). */
+  get model(): ModelView {
+    return this.engine.view;
   }
 
   private sample(n: number, k: number): Int32Array {
@@ -103,7 +117,7 @@ export class Learner {
     const chunk = distilling ? imageRows(this.opts.publicSet.pixels, size, targets.chunkRows) : undefined;
     const headRows: (HeadTargetRows | undefined)[] = new Array(this.heads).fill(undefined);
     if (distilling) for (const h of targets.heads) headRows[h.head] = { targets: h.choice.targets, mask: h.choice.mask };
-    const embSize = this.model.embeddingSize;
+    const embSize = this.engine.view.embeddingSize;
     const P = p.batchPrivate;
     const U = chunk ? p.batchPublic : 0;
     const x = new Float32Array((P + U) * size);
@@ -114,44 +128,52 @@ export class Learner {
     }
     const embTarget = distilling && targets.embedding ? new Float32Array(U * embSize) : undefined;
     const sum: LossTerms = { total: 0, ce: 0, embedding: 0, distill: new Array(this.heads).fill(0) };
-    for (let s = 0; s < steps; s++) {
-      const pi = this.sample(this.opts.privateSet.n, P);
-      for (let i = 0; i < P; i++) {
-        x.set(this.xPrivate.subarray(pi[i] * size, (pi[i] + 1) * size), i * size);
-        labels[i] = this.opts.privateSet.labels[pi[i]];
-      }
-      if (chunk) {
-        const chunkRows = chunk.length / size;
-        const ui = this.sample(chunkRows, U);
-        for (let i = 0; i < U; i++) {
-          const r = ui[i];
-          x.set(chunk.subarray(r * size, (r + 1) * size), (P + i) * size);
-          stepTargets.forEach((t, k) => {
-            if (!t) return;
-            t.targets.set(headRows[k]!.targets.subarray(r * c, (r + 1) * c), i * c);
-            t.mask[i] = headRows[k]!.mask[r];
-          });
-          if (embTarget) embTarget.set(targets!.embedding!.subarray(r * embSize, (r + 1) * embSize), i * embSize);
+    let stacked = 0;
+    this.engine.enterTraining();
+    try {
+      for (let s = 0; s < steps; s++) {
+        const pi = this.sample(this.opts.privateSet.n, P);
+        for (let i = 0; i < P; i++) {
+          x.set(this.xPrivate.subarray(pi[i] * size, (pi[i] + 1) * size), i * size);
+          labels[i] = this.opts.privateSet.labels[pi[i]];
         }
+        if (chunk) {
+          const chunkRows = chunk.length / size;
+          const ui = this.sample(chunkRows, U);
+          for (let i = 0; i < U; i++) {
+            const r = ui[i];
+            x.set(chunk.subarray(r * size, (r + 1) * size), (P + i) * size);
+            stepTargets.forEach((t, k) => {
+              if (!t) return;
+              t.targets.set(headRows[k]!.targets.subarray(r * c, (r + 1) * c), i * c);
+              t.mask[i] = headRows[k]!.mask[r];
+            });
+            if (embTarget) embTarget.set(targets!.embedding!.subarray(r * embSize, (r + 1) * embSize), i * embSize);
+          }
+        }
+        const { terms, agents } = await this.engine.step({ x, labels, publicRows: U, headTargets: stepTargets, embeddingTarget: embTarget }, { nu0: p.nu0, nuAux: p.nuAux, nuEmb: p.nuEmb, temperature: p.temperature, auxLabels: p.auxLabels }, this.learningRateNow);
+        stacked += agents / steps;
+        sum.total += terms.total / steps;
+        sum.ce += terms.ce / steps;
+        sum.embedding += terms.embedding / steps;
+        terms.distill.forEach((d, k) => (sum.distill[k] += d / steps));
+        await yieldToEventLoop();
       }
-      const terms = trainStep(this.model, this.optimizer, { x, labels, publicRows: U, headTargets: stepTargets, embeddingTarget: embTarget }, { nu0: p.nu0, nuAux: p.nuAux, nuEmb: p.nuEmb, temperature: p.temperature, auxLabels: p.auxLabels });
-      sum.total += terms.total / steps;
-      sum.ce += terms.ce / steps;
-      sum.embedding += terms.embedding / steps;
-      terms.distill.forEach((d, k) => (sum.distill[k] += d / steps));
-      await yieldToEventLoop();
+    } finally {
+      this.engine.leaveTraining();
     }
+    if (this.batched) this.stackedAgents = stacked;
     return sum;
   }
 
   /** The rate of the next updates. */
   private setLearningRate(rate: number): void {
-    this.optimizer.learningRate = rate;
+    this.learningRateNow = rate;
   }
 
   /** The rate the optimizer applies now. */
   get learningRate(): number {
-    return this.optimizer.learningRate;
+    return this.learningRateNow;
   }
 
   /** Softmax of every head (head-major) on the given public rows, and the embeddings when asked. */
@@ -159,7 +181,7 @@ export class Learner {
     const n = rows.length;
     const c = this.opts.classes;
     const H = this.heads;
-    const embSize = this.model.embeddingSize;
+    const embSize = this.engine.view.embeddingSize;
     const probs = new Float32Array(H * n * c);
     const embedding = withEmbedding ? new Float32Array(n * embSize) : undefined;
     for (let start = 0; start < n; start += INFERENCE_BATCH) {
@@ -167,7 +189,8 @@ export class Learner {
       const x = imageRows(this.opts.publicSet.pixels, this.imageSize, rows.slice(start, end));
       tf.tidy(() => {
         // One pass for every head: softmax over [rows, heads, classes], read once, laid out head-major.
-        const out = this.model.forwardAll(batchInput(this.model, x, end - start));
+        const model = this.engine.model();
+        const out = model.forwardAll(batchInput(model, x, end - start));
         const p = tf.softmax(tf.reshape(out.logits, [end - start, H, c])).dataSync();
         for (let r = 0; r < end - start; r++) {
           for (let h = 0; h < H; h++) probs.set(p.subarray((r * H + h) * c, (r * H + h + 1) * c), (h * n + start + r) * c);
@@ -192,7 +215,10 @@ export class Learner {
       if (start > 0) await yieldToEventLoop();
       const end = Math.min(n, start + INFERENCE_BATCH);
       const x = imageRows(test.pixels, this.imageSize, rows.slice(start, end));
-      const classes = tf.tidy(() => tf.argMax(tf.reshape(this.model.forwardAll(batchInput(this.model, x, end - start)).logits, [end - start, H, c]), 2).dataSync());
+      const classes = tf.tidy(() => {
+        const model = this.engine.model();
+        return tf.argMax(tf.reshape(model.forwardAll(batchInput(model, x, end - start)).logits, [end - start, H, c]), 2).dataSync();
+      });
       for (let r = 0; r < end - start; r++) for (let h = 0; h < H; h++) predicted[h][start + r] = classes[r * H + h];
     }
     const labels = Uint8Array.from(rows, (r) => test.labels[r]);
@@ -205,8 +231,7 @@ export class Learner {
   }
 
   dispose(): void {
-    this.optimizer.dispose();
-    this.model.dispose();
+    this.engine.dispose();
   }
 }
 

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Libp2p } from 'libp2p';
 import type { ExperimentData } from '../data/experiment-data.ts';
+import type { StepBatcher } from '../learning/step-batcher.ts';
 import { evaluation, Learner, type RoundTargets } from '../learning/learner.ts';
 import type { Round } from '../learning/types.ts';
 import { formatBackend, tf } from '../model/backend.ts';
@@ -40,6 +41,8 @@ export interface AgentSetup {
   peers?: Record<AgentId, Peer>;
   /** Bootstrap, DHT, mDNS: for agents that know their neighbours by peer id only. */
   discovery?: DiscoveryOptions;
+  /** The process's batcher: with the run's `batchAgents`, the agent trains in a stack with its co-located peers. */
+  batcher?: StepBatcher;
 }
 
 export const agentDir = (runDir: string, agent: AgentId) => join(runDir, 'agents', agent);
@@ -108,6 +111,7 @@ export class Agent {
       // Each agent's weights and batches differ; the same (seed, agent) always gives the same ones.
       seed: config.seed * 1000 + agents.indexOf(agent) + 1,
       stepsMultiplier: own.stepsMultiplier,
+      batcher: config.batchAgents ? setup.batcher : undefined,
     });
     const neighbours = new Neighbours(config.topology, agent, log, config.timeouts.locateWaitMs);
     if (setup.peers) neighbours.setPeers(setup.peers);
@@ -123,7 +127,7 @@ export class Agent {
     });
     const self = new Agent({ setup, node, learner, data, histogram: own.histogram, backend, log, neighbours });
     await self.mode.start();
-    log.info(`started: peer ${peerIdString(key)}, listening on ${node.getMultiaddrs().map(String).join(' ')}, backend ${backend}`);
+    log.info(`started: peer ${peerIdString(key)}, listening on ${node.getMultiaddrs().map(String).join(' ')}, backend ${backend}${learner.batched ? ', training stacked with the co-located agents of its model' : ''}`);
     return self;
   }
 
@@ -237,6 +241,7 @@ export class Agent {
       fetchSeconds: ex.fetchSeconds,
       waitSeconds: ex.waitSeconds,
       lateSeconds: this.neighbours.takeLateSeconds(),
+      ...(this.learner.stackedAgents !== undefined ? { stackedAgents: this.learner.stackedAgents } : {}),
       evalSeconds: (t3 - t2) / 1000,
       loss,
       learningRate: this.learner.learningRate,

@@ -126,6 +126,8 @@ const runConfigSchema = z.preprocess(
       backend: z.string().optional(),
       /** The defence against lying neighbours (src/learning/trust.ts); `enabled: false` turns it off. Runs from before the defence had none. */
       defence: trustPolicySchema.default({ ...DEFAULT_TRUST, enabled: false }),
+      /** Co-located agents of one model train as one stacked model (src/learning/step-batcher.ts). Runs from before trained each alone. */
+      batchAgents: z.boolean().default(false),
       topology: topologySchema,
       /** Profile of every agent (by name and resolved values). */
       profiles: z.record(z.string(), z.object({ name: z.string(), profile: profileSchema }).strict()),

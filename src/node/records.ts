@@ -50,6 +50,11 @@ export interface RoundRecord {
    * Absent in runs from before it was recorded.
    */
   lateSeconds?: number;
+  /**
+   * Mean agents per update over this round's steps when the agent trained in a stack with co-located
+   * agents (src/learning/step-batcher.ts): 1 is no batching at all. Absent when it trained alone.
+   */
+  stackedAgents?: number;
   evalSeconds: number;
   loss: LossTerms;
   /** The rate this round trained at (the profile's schedule). */

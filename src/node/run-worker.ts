@@ -3,6 +3,7 @@
 // of them. The launcher talks to it over Node's IPC channel (./ipc.ts), agent by agent.
 import type { Peer } from '../network/round-service.ts';
 import type { AgentId } from '../topology/types.ts';
+import { StepBatcher } from '../learning/step-batcher.ts';
 import { Agent } from './agent.ts';
 import { loadRunData, type RunConfig } from './config.ts';
 import type { ToAgent, ToLauncher } from './ipc.ts';
@@ -26,6 +27,8 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   process.once('SIGINT', stopAll);
   process.once('SIGTERM', stopAll);
   const agents = new Map<AgentId, Agent>();
+  // One for the worker's agents: those of one model train as one stacked model (when the run says so).
+  const batcher = new StepBatcher();
   let gotPeers: (peers: Record<string, Peer>) => void = () => undefined;
   const peers = new Promise<Record<string, Peer> | undefined>((resolve) => {
     gotPeers = resolve;
@@ -47,6 +50,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
           runDir: o.runDir,
           transport: 'tcp',
           listen: ['/ip4/127.0.0.1/tcp/0'],
+          batcher,
           onRound: (r) => tell({ type: 'round', agent: r.agent, round: r.round, rounds: o.config.rounds, loss: r.loss.total, shared: r.eval?.sharedAccuracy, seconds: r.seconds }),
         });
         agents.set(id, agent);
