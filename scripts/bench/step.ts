@@ -3,6 +3,8 @@
 // same step on the mlp-small and CNN backbones, on every backend that loads, with inference of all heads on a
 // 500-row chunk. One line per backend and step: kernels (tf.profile of one call), ms, samples/s. Then
 // the PyTorch twin (../shared/bench/torch_twin.py) on the same machine when a python with torch is there.
+// For the dense backbones, also the stacked step of --agents N co-located agents (src/learning/
+// stacked-step.ts), each with its own batch: kernels and ms per agent-step.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +17,8 @@ import { BACKENDS, parseBackendName, tf, type BackendName } from '../../src/mode
 import { loadedBackends } from './loaded-backends.ts';
 import { BACKBONES } from '../../src/model/backbones.ts';
 import { MultiHeadModel } from '../../src/model/multi-head.ts';
+import { StackedModel, stackable } from '../../src/model/stacked-model.ts';
+import { StackedOptimizer, stackedTrainStep } from '../../src/learning/stacked-step.ts';
 import { one, parseCommand, positive } from '../lib/args.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,6 +29,11 @@ const { values } = parseCommand({
   about: "The default profile's training step and the inference of all heads, per backbone, on every backend that loads (cpu only when asked for).",
   options: {
     seconds: one('S', 'seconds per figure', positive, '3'),
+    agents: one('N,N', 'stacked agents per step (0: none)', (raw) => {
+      const v = raw.split(',').map(Number);
+      if (v.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`must be counts separated by commas, got "${raw}"`);
+      return v.filter((n) => n > 0);
+    }, '8,64'),
     backend: one('native|wasm|cpu', 'this backend only', (raw) => {
       try {
         return parseBackendName(raw);
@@ -89,6 +98,22 @@ for await (const { label } of loadedBackends(backends)) {
     line(label, `inference, all ${model.headCount} heads (${backbone})`, await kernels(infer), msPerCall(infer), CHUNK);
     optimizer.dispose();
     model.dispose();
+    if (!stackable({ backbone, inputShape: [28, 28, 1] })) continue;
+    for (const A of values.agents) {
+      const stacked = new StackedModel({ backbone, auxHeads: profile.auxHeads, classes: C, inputShape: [28, 28, 1] });
+      const init = Array.from({ length: A }, (_, i) => new MultiHeadModel({ backbone, auxHeads: profile.auxHeads, classes: C, inputShape: [28, 28, 1], seed: 1 + i }));
+      stacked.addSlots(init);
+      init.forEach((m) => m.dispose());
+      const so = new StackedOptimizer(profile.optimizer);
+      so.resetSlots(stacked, 0);
+      const steps = Array.from({ length: A }, (_, slot) => ({ slot, batch, weights: w, learningRate: profile.learningRate }));
+      const stackedStep = () => void stackedTrainStep(stacked, so, steps);
+      const k = await kernels(stackedStep);
+      const ms = msPerCall(stackedStep) / A;
+      line(label, `  ${A} agents stacked, per agent-step`, Math.round(k / A), ms, P + U);
+      so.dispose();
+      stacked.dispose();
+    }
   }
 }
 console.log(`\n${P} private + ${U} public samples per step, ${profile.auxHeads} auxiliary heads, auxLabels ${profile.auxLabels}, ${profile.optimizer}; inference on ${CHUNK} rows; ~${seconds} s per figure; ${process.arch}, Node ${process.version}`);
