@@ -84,6 +84,17 @@ function fileTail(file: string, lines: number): string {
 }
 
 /**
+ * TensorFlow's threads per worker: the cores shared out among the workers, at least one. libtensorflow
+ * otherwise starts a pool as wide as the machine in every worker, and two workers' pools fight over
+ * two cores: one thread each made the default step 4.1 ms instead of 5.7 (`npm run bench:step`) and
+ * `npm start` 16.8 s instead of 20.5 (2 Dec 2026, docs/results.md). The user's own settings win.
+ */
+export function tensorflowThreads(workers: number, cores: number, env: NodeJS.ProcessEnv = {}): Record<string, string> {
+  const threads = String(Math.max(1, Math.floor(cores / Math.max(1, workers))));
+  return { TF_NUM_INTRAOP_THREADS: env.TF_NUM_INTRAOP_THREADS ?? threads, TF_NUM_INTEROP_THREADS: env.TF_NUM_INTEROP_THREADS ?? threads };
+}
+
+/**
  * Runs every agent of `config` as its own process. Throws a StartupError, before any agent starts, when
  * the run's data cannot be loaded or split; and after, when not a single agent came up.
  */
@@ -136,7 +147,7 @@ export async function launchCluster(config: RunConfig, runDir: string, opts: Clu
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: [],
       // The launcher already prints progress: workers keep their output in files.
-      env: { ...process.env, MHD_AGENT_PROCESS: '1' },
+      env: { ...process.env, ...tensorflowThreads(groups.length, availableParallelism(), process.env), MHD_AGENT_PROCESS: '1' },
     });
     workers.push(child);
     const out = createWriteStream(output, { flags: 'a' });

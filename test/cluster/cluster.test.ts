@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchCluster } from '../../src/cluster/launcher.ts';
+import { launchCluster, tensorflowThreads } from '../../src/cluster/launcher.ts';
 import { buildRunReport } from '../../src/report/build.ts';
 import { TEST_BACKEND, TEST_BACKEND_NAME } from '../helpers/backend.ts';
 import { runCli } from '../helpers/node-bin.ts';
@@ -90,6 +90,15 @@ describe('local cluster', () => {
     await expect(launchCluster(tinyConfig({ topology: line3, dataset: 'idx:/nonexistent' }), dir)).rejects.toThrow(/missing file/);
     await expect(launchCluster(tinyConfig({ topology: line3, private: 100_000 }), dir)).rejects.toThrow(/more samples asked for than exist/);
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('TensorFlow threads per worker', () => {
+  it('shares the cores out among the workers, at least one each, and leaves the user\'s settings alone', () => {
+    expect(tensorflowThreads(2, 2)).toEqual({ TF_NUM_INTRAOP_THREADS: '1', TF_NUM_INTEROP_THREADS: '1' });
+    expect(tensorflowThreads(2, 8)).toEqual({ TF_NUM_INTRAOP_THREADS: '4', TF_NUM_INTEROP_THREADS: '4' });
+    expect(tensorflowThreads(256, 2).TF_NUM_INTRAOP_THREADS).toBe('1');
+    expect(tensorflowThreads(2, 2, { TF_NUM_INTRAOP_THREADS: '3' })).toEqual({ TF_NUM_INTRAOP_THREADS: '3', TF_NUM_INTEROP_THREADS: '1' });
   });
 });
 
