@@ -84,9 +84,10 @@ export class StackedModel {
     // buffer, so a reshaped view would reach its kernels as [1, 1, out] where a bias must be [out].
     tf.tidy(() =>
       this.scratch.loadVariables(
-        this.parts.map((p, i) => {
+        this.scratch.trainableVariables().map((v, i) => {
           const [r, c] = this.shapes[i];
-          return p.rank === 3 && this.scratch.trainableVariables()[i].rank === 1 ? tf.slice(tf.reshape(p, [-1]), slot * r * c, r * c) : tf.slice(p, [slot, 0, 0], [1, r, c]);
+          const p = this.parts[i];
+          return v.rank === 1 ? tf.slice(tf.reshape(p, [-1]), slot * r * c, r * c) : tf.slice(p, [slot, 0, 0], [1, r, c]);
         }),
       ),
     );
