@@ -210,7 +210,7 @@ export class Neighbours {
     const deadline = async (agent: AgentId, c: { cut: AbortController; done: AbortController }, a: { ms: number; staller: boolean; behind: boolean }) => {
       const over = AbortSignal.any([signal, c.cut.signal, c.done.signal]);
       await sleep(a.ms, undefined, { signal: over }).catch(() => undefined);
-      if (a.staller || a.behind) cutAt.set(agent, a.staller ? 'a known staller' : 'still behind on an earlier request');
+      if (a.staller || (a.behind && a.ms === 0)) cutAt.set(agent, a.staller ? 'a known staller' : 'still behind on an earlier request');
       if (a.staller || (await this.changes.until(() => alive(agent), over))) c.cut.abort();
     };
     const reach = () => {

@@ -102,11 +102,13 @@ export class Punctuality {
     const behind = since !== undefined;
     // A fetch still out says only how late the neighbour is at least: it earns nothing, but may condemn.
     const staller = this.knownStaller(agent, rule.capMs) || (known === undefined && behind && now - since > rule.capMs);
-    // Not even the floor, for a staller or for one behind: a neighbour that has not answered the last
-    // request will not answer this one within a grace (it is holding replies, or has yet to reach the
-    // round). Its fetch goes on as a probe (or the one still out does), so one that turns prompt is
-    // seen, and waited for again, once that probe is in.
-    if (staller || behind) return { ms: 0, staller, behind };
+    // Not even the floor, for a staller, or for one behind with no prompt answer on record: a neighbour
+    // that has never answered within a grace, and has not answered the last request, will not answer
+    // this one within a grace (it is holding replies). Its fetch goes on as a probe (or the one still out
+    // does), so one that turns prompt is seen, and waited for again, once that probe is in. One behind
+    // that has been prompt before is catching up (a healed partition, a slow round) and gets its grace.
+    const prompt = known !== undefined && known <= rule.graceMs;
+    if (staller || (behind && !prompt)) return { ms: 0, staller, behind };
     return { ms: known === undefined ? rule.graceMs : Math.max(rule.graceMs, Math.min(rule.capMs, 2 * known)), staller, behind };
   }
 

@@ -54,6 +54,10 @@ describe('late neighbours', () => {
     p.probe('behind', 0, new Promise<never>(() => {}), () => undefined, 60_000);
     expect(p.allowance('behind', rule, 1000)).toEqual({ ms: 0, staller: false, behind: true });
     expect(p.allowance('behind', rule, 31_000)).toEqual({ ms: 0, staller: true, behind: true });
+    // behind, but prompt before (a healed partition, a slow round): catching up, so it gets its grace
+    p.answered('healed', 300);
+    p.probe('healed', 0, new Promise<never>(() => {}), () => undefined, 60_000);
+    expect(p.allowance('healed', rule, 1000)).toEqual({ ms: 1000, staller: false, behind: true });
   });
 
   it('stallers cost the grace after the quorum, not the budget; an honest neighbour late once is waited for next round', async () => {
