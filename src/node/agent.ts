@@ -115,18 +115,29 @@ export class Agent {
     });
     const neighbours = new Neighbours(config.topology, agent, log, config.timeouts.locateWaitMs);
     if (setup.peers) neighbours.setPeers(setup.peers);
-    const key = await loadOrCreateKey(setup.keyFile ?? join(dir, 'key'));
-    const node = await createHost({
-      privateKey: key,
-      listen: setup.listen,
-      transport: setup.transport,
-      allowedPeers: () => neighbours.allowedPeers(),
-      onRefused: (peer, direction) => log.warn(`refused ${direction} connection of unknown peer ${peer}`),
-      discovery: setup.discovery,
-      peers: agents.length,
-    });
-    const self = new Agent({ setup, node, learner, data, histogram: own.histogram, backend, log, neighbours });
-    await self.mode.start();
+    let node: Libp2p | undefined;
+    let self: Agent;
+    let key: Awaited<ReturnType<typeof loadOrCreateKey>>;
+    try {
+      key = await loadOrCreateKey(setup.keyFile ?? join(dir, 'key'));
+      node = await createHost({
+        privateKey: key,
+        listen: setup.listen,
+        transport: setup.transport,
+        allowedPeers: () => neighbours.allowedPeers(),
+        onRefused: (peer, direction) => log.warn(`refused ${direction} connection of unknown peer ${peer}`),
+        discovery: setup.discovery,
+        peers: agents.length,
+      });
+      self = new Agent({ setup, node, learner, data, histogram: own.histogram, backend, log, neighbours });
+      await self.mode.start();
+    } catch (err) {
+      // An agent that cannot start (its key, its port) gives its slot back, so that its process-mates'
+      // stacked updates do not keep waiting for it, and its weights go with it.
+      learner.dispose();
+      await Promise.resolve(node?.stop()).catch(() => undefined);
+      throw err;
+    }
     log.info(`started: peer ${peerIdString(key)}, listening on ${node.getMultiaddrs().map(String).join(' ')}, backend ${backend}${learner.batched ? ', training stacked with the co-located agents of its model' : ''}`);
     return self;
   }

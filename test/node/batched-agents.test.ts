@@ -5,6 +5,7 @@
 // released slot in it. (test/learning/stacked-step.test.ts shows that a slot sitting out steps keeps
 // its weights and moments exactly.)
 import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simulate } from '../../src/cluster/simulate.ts';
 import { StepBatcher } from '../../src/learning/step-batcher.ts';
@@ -41,6 +42,16 @@ async function run(batchAgents: boolean): Promise<Outcome> {
 }
 
 describe('batched agents', () => {
+  it('an agent that cannot start gives its slot back, so that its process-mates never wait for it', async () => {
+    const dir = tempDir();
+    const config = tinyConfig({ topology, batchAgents: true });
+    const bad = join(dir, 'not-a-key');
+    writeFileSync(bad, 'garbage');
+    const batcher = new StepBatcher();
+    await expect(Agent.create({ agent: 'a0', config, runDir: dir, transport: 'tcp', listen: ['/ip4/127.0.0.1/tcp/0'], keyFile: bad, batcher })).rejects.toThrow();
+    expect(batcher.groupSizes()).toEqual([]);
+  });
+
   it('learn as they do alone, with one agent stopped mid-run and resumed', async () => {
     const on = await run(true);
     const off = await run(false);
