@@ -13,13 +13,14 @@ import { chooseBackend } from '../model/backend-choice.ts';
 import { loadCheckpointInto, saveCheckpoint } from '../model/checkpoint.ts';
 import { findPeers } from '../network/discovery.ts';
 import { createHost, type DiscoveryOptions, type TransportKind } from '../network/host.ts';
-import { loadOrCreateKey, peerIdString } from '../network/identity.ts';
+import { loadOrCreateKey } from '../network/identity.ts';
 import type { Peer } from '../network/round-service.ts';
 import type { AgentId } from '../topology/types.ts';
 import { evaluationRows } from '../data/eval-sample.ts';
+import { agentLearner } from './agent-learner.ts';
 import { loadRunData, runningAgents, type RunConfig } from './config.ts';
 import type { ExchangeMode } from './exchange-mode.ts';
-import { trainingData, withPerAgentPrivate } from './modes/central.ts';
+import { withPerAgentPrivate } from './modes/central.ts';
 import { createExchangeMode } from './modes/index.ts';
 import { Neighbours } from './neighbours.ts';
 import type { AgentOutcome, RoundRecord } from './records.ts';
@@ -101,25 +102,13 @@ export class Agent {
     // The whole run's backbones decide, so every agent of a run, on any machine, picks the same backend.
     const backend = formatBackend((await chooseBackend(Object.values(config.profiles).map((p) => p.profile.backbone), config.backend)).info);
     const data = loadRunData(config);
-    const own = trainingData(config, data, agent);
-    const learner = new Learner({
-      profile: config.profiles[agent].profile,
-      classes: data.dataset.classes,
-      inputShape: data.dataset.inputShape,
-      privateSet: own.privateSet,
-      publicSet: data.split.publicSet,
-      // Each agent's weights and batches differ; the same (seed, agent) always gives the same ones.
-      seed: config.seed * 1000 + agents.indexOf(agent) + 1,
-      stepsMultiplier: own.stepsMultiplier,
-      batcher: config.batchAgents ? setup.batcher : undefined,
-    });
+    const { learner, histogram } = agentLearner(config, data, agent, setup.batcher);
     const neighbours = new Neighbours(config.topology, agent, log, config.timeouts.locateWaitMs);
     if (setup.peers) neighbours.setPeers(setup.peers);
     let node: Libp2p | undefined;
     let self: Agent;
-    let key: Awaited<ReturnType<typeof loadOrCreateKey>>;
     try {
-      key = await loadOrCreateKey(setup.keyFile ?? join(dir, 'key'));
+      const key = await loadOrCreateKey(setup.keyFile ?? join(dir, 'key'));
       node = await createHost({
         privateKey: key,
         listen: setup.listen,
@@ -129,7 +118,7 @@ export class Agent {
         discovery: setup.discovery,
         peers: agents.length,
       });
-      self = new Agent({ setup, node, learner, data, histogram: own.histogram, backend, log, neighbours });
+      self = new Agent({ setup, node, learner, data, histogram, backend, log, neighbours });
       await self.mode.start();
     } catch (err) {
       // An agent that cannot start (its key, its port) gives its slot back, so that its process-mates'
@@ -138,7 +127,7 @@ export class Agent {
       await Promise.resolve(node?.stop()).catch(() => undefined);
       throw err;
     }
-    log.info(`started: peer ${peerIdString(key)}, listening on ${node.getMultiaddrs().map(String).join(' ')}, backend ${backend}${learner.batched ? ', training stacked with the co-located agents of its model' : ''}`);
+    log.info(`started: peer ${node.peerId.toString()}, listening on ${node.getMultiaddrs().map(String).join(' ')}, backend ${backend}${learner.batched ? ', training stacked with the co-located agents of its model' : ''}`);
     return self;
   }
 
