@@ -41,6 +41,13 @@ export interface HostOptions {
   discovery?: DiscoveryOptions;
   /** How many peers may connect (the run's other agents): sizes libp2p's limits on inbound connections. */
   peers?: number;
+  /**
+   * The most that opening a connection or a stream to a peer may take (libp2p's default: 6 s per
+   * address, 10 s to name a protocol). The agent passes its fetch deadline, which bounds every fetch
+   * anyway: a process running hundreds of agents serves each handshake step a training turn late, and
+   * libp2p's own limits then failed most dials of a 1,000-agent pool ("aborted due to timeout").
+   */
+  dialTimeoutMs?: number;
 }
 
 /**
@@ -137,7 +144,11 @@ function startHost(opts: HostOptions, deny: (direction: 'inbound' | 'outbound') 
   return createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
-    connectionManager: { ...inboundLimits(opts.peers ?? 8), inboundStreamProtocolNegotiationTimeout: NEGOTIATION_TIMEOUT_MS },
+    connectionManager: {
+      ...inboundLimits(opts.peers ?? 8),
+      inboundStreamProtocolNegotiationTimeout: NEGOTIATION_TIMEOUT_MS,
+      ...(opts.dialTimeoutMs === undefined ? {} : { dialTimeout: opts.dialTimeoutMs, addressDialTimeout: opts.dialTimeoutMs, outboundStreamProtocolNegotiationTimeout: opts.dialTimeoutMs }),
+    },
     transports: [opts.transport === 'tcp' ? tcp() : memory()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: MAX_STREAMS_PER_CONNECTION })],

@@ -117,6 +117,7 @@ export class Agent {
         onRefused: (peer, direction) => log.warn(`refused ${direction} connection of unknown peer ${peer}`),
         discovery: setup.discovery,
         peers: agents.length,
+        dialTimeoutMs: config.timeouts.fetchDeadlineMs,
       });
       self = new Agent({ setup, node, learner, data, histogram, backend, log, neighbours });
       await self.mode.start();

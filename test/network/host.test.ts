@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { createServer, connect, type Server } from 'node:net';
+import { once } from 'node:events';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { createHost } from '../../src/network/host.ts';
 import { ListenAddressError } from '../../src/network/errors.ts';
+import { multiaddr } from '@multiformats/multiaddr';
 
 describe('createHost', () => {
   it('the agents of a local cluster, all on 127.0.0.1, may all dial one agent at the same moment (complete-16)', async () => {
@@ -19,6 +22,41 @@ describe('createHost', () => {
     }
   });
 
+
+  it('dialTimeoutMs is how long opening a connection may take, in place of libp2p\'s 6 s per address', async () => {
+    const [kA, kB] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
+    const ids = new Set([kA, kB].map((k) => peerIdFromPrivateKey(k).toString()));
+    const target = await createHost({ privateKey: kB, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => ids });
+    const port = Number(target.getMultiaddrs()[0].toString().split('/')[4]);
+    // A relay that holds every byte for 0.4 s, as an overloaded process serves a handshake late.
+    const slow: Server = createServer((inbound) => {
+      const outbound = connect(port, '127.0.0.1');
+      const later = (from: typeof inbound, to: typeof inbound) => from.on('data', (b) => setTimeout(() => to.writable && to.write(b), 400));
+      later(inbound, outbound);
+      later(outbound, inbound);
+      const end = () => (inbound.destroy(), outbound.destroy());
+      inbound.on('close', end).on('error', end);
+      outbound.on('close', end).on('error', end);
+    });
+    slow.listen(0, '127.0.0.1');
+    await once(slow, 'listening');
+    const via = `/ip4/127.0.0.1/tcp/${(slow.address() as { port: number }).port}/p2p/${target.peerId.toString()}`;
+    const dialWithin = async (dialTimeoutMs: number) => {
+      const a = await createHost({ privateKey: kA, listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => ids, dialTimeoutMs });
+      try {
+        return await a.dial(multiaddr(via)).then(() => 'connected', (e: Error) => e.name);
+      } finally {
+        await a.stop();
+      }
+    };
+    try {
+      expect(await dialWithin(300)).toBe('TimeoutError');
+      expect(await dialWithin(10_000)).toBe('connected');
+    } finally {
+      slow.close();
+      await target.stop();
+    }
+  });
 
   it('the gater refuses peers outside the run both ways, and says so', async () => {
     const [kA, kB] = await Promise.all([generateKeyPair('Ed25519'), generateKeyPair('Ed25519')]);
