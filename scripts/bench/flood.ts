@@ -23,6 +23,8 @@ import { RoundStore } from '../../src/network/round-store.ts';
 import { encodeWeights, type WeightsMessage } from '../../src/network/weights-codec.ts';
 import { WeightsService } from '../../src/network/weights-service.ts';
 import { one, parseCommand, whole } from '../lib/args.ts';
+import { timeoutsFrom } from '../../src/node/config.ts';
+import { EXPERIMENT_DEFAULTS } from '../../src/cluster/run-options.ts';
 
 const NAME = 'bench:flood';
 const ROLES = ['victim', 'honest', 'attacker'] as const;
@@ -63,7 +65,8 @@ const send = (r: Report): Promise<void> => new Promise((done) => process.send!(r
 async function host(role: Role): Promise<Libp2p> {
   const keys = await Promise.all(ROLES.map(keyOf));
   const allowed = new Set(keys.map(peerIdString));
-  return createHost({ privateKey: keys[ROLES.indexOf(role)], listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => allowed });
+  // The handshake limits an agent with the default fetch timeout has.
+  return createHost({ privateKey: keys[ROLES.indexOf(role)], listen: ['/ip4/127.0.0.1/tcp/0'], transport: 'tcp', allowedPeers: () => allowed, dialTimeoutMs: timeoutsFrom(EXPERIMENT_DEFAULTS.fetchTimeout * 1000).fetchDeadlineMs });
 }
 
 async function victim(stop: AbortSignal): Promise<void> {

@@ -25,10 +25,23 @@ export interface Deadline {
 
 export const deadline = (ms: number, stop?: AbortSignal): Deadline => ({ stop, ms, end: Date.now() + ms });
 
-/** The signal of a step under `d`: aborts at the deadline or on a stop. */
-export function stepSignal(d: Deadline): { signal: AbortSignal; timeout: AbortSignal } {
-  const timeout = AbortSignal.timeout(Math.max(1, d.end - Date.now()));
-  return { signal: d.stop ? AbortSignal.any([d.stop, timeout]) : timeout, timeout };
+/**
+ * A signal that aborts with a TimeoutError after `ms`, and `clear` to drop its timer once the wait is
+ * over. AbortSignal.timeout cannot be cleared: under a flood of streams, each one's 10-60 s step timers
+ * would stay queued, with what they hold, long after its stream was gone.
+ */
+export function timeoutSignal(ms: number): { signal: AbortSignal; clear: () => void } {
+  const c = new AbortController();
+  const timer = setTimeout(() => c.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), Math.max(1, ms));
+  // Like AbortSignal.timeout's: a pending step does not keep the process alive.
+  timer.unref();
+  return { signal: c.signal, clear: () => clearTimeout(timer) };
+}
+
+/** The signal of a step under `d`: aborts at the deadline or on a stop; `clear` once the step is done. */
+export function stepSignal(d: Deadline): { signal: AbortSignal; timeout: AbortSignal; clear: () => void } {
+  const t = timeoutSignal(d.end - Date.now());
+  return { signal: d.stop ? AbortSignal.any([d.stop, t.signal]) : t.signal, timeout: t.signal, clear: t.clear };
 }
 
 export interface FramedStream {
@@ -59,13 +72,15 @@ export function framed(stream: Stream, maxFrameBytes: number): FramedStream {
   });
   let bytesRead = 0;
   const bounded = async <T>(d: Deadline, what: string, op: (signal: AbortSignal) => Promise<T>): Promise<T> => {
-    const { signal, timeout } = stepSignal(d);
+    const { signal, timeout, clear } = stepSignal(d);
     try {
       return await op(signal);
     } catch (err) {
       const e = d.stop?.aborted ? (err as Error) : timeout.aborted ? new DeadlineError(`${what} took longer than ${d.ms} ms`) : translate(err, what);
       stream.abort(e);
       throw e;
+    } finally {
+      clear();
     }
   };
   return {

@@ -43,9 +43,11 @@ export interface HostOptions {
   peers?: number;
   /**
    * The most that opening a connection or a stream to a peer may take (libp2p's default: 6 s per
-   * address, 10 s to name a protocol). The agent passes its fetch deadline, which bounds every fetch
-   * anyway: a process running hundreds of agents serves each handshake step a training turn late, and
-   * libp2p's own limits then failed most dials of a 1,000-agent pool ("aborted due to timeout").
+   * address, 10 s to name a protocol); a peer opening one to this host gets the same, up to
+   * INBOUND_HANDSHAKE_CAP_MS. The agent passes its fetch deadline, which bounds every fetch anyway: a
+   * process running hundreds of agents serves each handshake message a turn of everyone's training
+   * late, and with libp2p's limits most dials of a 1,000-agent pool failed ("aborted due to timeout",
+   * or reset by the other side).
    */
   dialTimeoutMs?: number;
 }
@@ -79,6 +81,28 @@ export const MAX_STREAMS_PER_CONNECTION = 64;
 
 /** libp2p's default is 10 s; naming a protocol takes one round trip, well under a second. */
 const NEGOTIATION_TIMEOUT_MS = 5000;
+/** libp2p's default for a peer's Noise and yamux handshake with this host. */
+const INBOUND_UPGRADE_TIMEOUT_MS = 10_000;
+/**
+ * The most a peer dialling this host gets for its handshake, or for naming a stream's protocol, however
+ * long the run's fetches may take: until then an outsider holds a pending connection, and an allowed
+ * flooder its unnamed streams (at most 64 a connection). Half a minute, so that they are all gone a
+ * minute after a flood.
+ */
+export const INBOUND_HANDSHAKE_CAP_MS = 30_000;
+
+/** libp2p's handshake limits for a host whose fetches may take `dialTimeoutMs` (libp2p's own when undefined). */
+export function handshakeLimits(dialTimeoutMs?: number) {
+  if (dialTimeoutMs === undefined) return { inboundStreamProtocolNegotiationTimeout: NEGOTIATION_TIMEOUT_MS };
+  const inbound = (least: number) => Math.max(least, Math.min(dialTimeoutMs, INBOUND_HANDSHAKE_CAP_MS));
+  return {
+    dialTimeout: dialTimeoutMs,
+    addressDialTimeout: dialTimeoutMs,
+    outboundStreamProtocolNegotiationTimeout: dialTimeoutMs,
+    inboundUpgradeTimeout: inbound(INBOUND_UPGRADE_TIMEOUT_MS),
+    inboundStreamProtocolNegotiationTimeout: inbound(NEGOTIATION_TIMEOUT_MS),
+  };
+}
 
 export async function createHost(opts: HostOptions): Promise<Libp2p> {
   let host: Libp2p | undefined;
@@ -144,11 +168,7 @@ function startHost(opts: HostOptions, deny: (direction: 'inbound' | 'outbound') 
   return createLibp2p({
     privateKey: opts.privateKey,
     addresses: { listen: opts.listen },
-    connectionManager: {
-      ...inboundLimits(opts.peers ?? 8),
-      inboundStreamProtocolNegotiationTimeout: NEGOTIATION_TIMEOUT_MS,
-      ...(opts.dialTimeoutMs === undefined ? {} : { dialTimeout: opts.dialTimeoutMs, addressDialTimeout: opts.dialTimeoutMs, outboundStreamProtocolNegotiationTimeout: opts.dialTimeoutMs }),
-    },
+    connectionManager: { ...inboundLimits(opts.peers ?? 8), ...handshakeLimits(opts.dialTimeoutMs) },
     transports: [opts.transport === 'tcp' ? tcp() : memory()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux({ maxInboundStreams: MAX_STREAMS_PER_CONNECTION })],

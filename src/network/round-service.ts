@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import type { Round } from '../learning/types.ts';
 import type { AgentId } from '../topology/types.ts';
 import { DeadlineError, WireError } from './errors.ts';
-import { deadline, framed, stepSignal } from './framed.ts';
+import { deadline, framed, stepSignal, timeoutSignal, type Deadline } from './framed.ts';
 import { encodeJson, parseJsonFrame, parseReplyHeader, parseRoundRequest, type Refusal, type RefusalHeader, type RoundRequest } from './messages.ts';
 import { ROUND_STREAM_LIMITS } from './protocols.ts';
 import type { RoundStore } from './round-store.ts';
@@ -158,14 +158,17 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
   async fetch(peer: Peer, req: RoundRequest, options: FetchOptions): Promise<Fetched<z.output<H>>> {
     const d = deadline(options.timeoutMs, options.signal);
     const dial = stepSignal(d);
-    const stream = await this.components.dialProtocol(peer.addrs.map((a) => multiaddr(a)), this.init.protocol, { signal: dial.signal }).catch((err: unknown) => {
-      throw !options.signal.aborted && dial.timeout.aborted ? new DeadlineError(`dialling ${peer.agent} took longer than ${options.timeoutMs} ms`) : err;
-    });
+    const stream = await this.components
+      .dialProtocol(peer.addrs.map((a) => multiaddr(a)), this.init.protocol, { signal: dial.signal })
+      .catch((err: unknown) => {
+        throw !options.signal.aborted && dial.timeout.aborted ? new DeadlineError(`dialling ${peer.agent} took longer than ${options.timeoutMs} ms`) : err;
+      })
+      .finally(dial.clear);
     const io = framed(stream, Math.max(MAX_HEADER_BYTES, options.maxPayloadBytes));
     try {
       const bytesSent = await io.write('request', [encodeJson(req)], d);
       // Half-close: the request is all this side sends, so the server sees a clean end of input.
-      await stream.close({ signal: stepSignal(d).signal });
+      await closeWithin(stream, d);
       const rawHeader = await io.read('header', d);
       if (rawHeader.byteLength > MAX_HEADER_BYTES) throw new WireError('oversize', `header of ${rawHeader.byteLength} bytes exceeds ${MAX_HEADER_BYTES}`);
       const header: RefusalHeader | z.output<H> = parseReplyHeader(parseJsonFrame(rawHeader, 'response header'), this.init.okHeader);
@@ -245,7 +248,7 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
       const bytes = await io.write('reply', [encodeJson(reply.header), ...(reply.payload ? [reply.payload] : [])], replyDeadline);
       this.refused.delete(peerId);
       if (reader !== undefined) access.onSent?.(reader, bytes, reply.header.status === 'ok' ? Number(reply.header.round) : undefined);
-      await stream.close({ signal: stepSignal(replyDeadline).signal });
+      await closeWithin(stream, replyDeadline);
     } catch (err) {
       if (!stop.aborted) access.onError?.(peerId, err as Error);
       stream.abort(err as Error);
@@ -261,7 +264,8 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
     const t0 = performance.now();
     const waitMs = Math.min(req.waitMs, this.init.maxWaitMs);
     if (store.get(req.round) === undefined && (store.latestRound() ?? -1) < req.round && waitMs > 0) {
-      await store.waitFor(req.round, AbortSignal.any([stop, AbortSignal.timeout(waitMs)]));
+      const waited = timeoutSignal(waitMs);
+      await store.waitFor(req.round, AbortSignal.any([stop, waited.signal])).finally(waited.clear);
     }
     // How long the request waited for the round: lets the reader tell waiting from transfer.
     const waitedMs = Math.round(performance.now() - t0);
@@ -277,6 +281,16 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
     const oldest = store.oldestRound();
     if (oldest !== undefined && req.round < oldest) return { header: { status: 'gone', agent, message: `round ${req.round} is no longer kept (oldest ${oldest})`, waitedMs } };
     return { header: { status: 'not-ready', agent, message: `round ${req.round} not ready (latest ${store.latestRound() ?? 'none'})`, waitedMs } };
+  }
+}
+
+/** Closes the stream's writing side by the deadline, its timer dropped as soon as it is closed. */
+async function closeWithin(stream: Stream, d: Deadline): Promise<void> {
+  const step = stepSignal(d);
+  try {
+    await stream.close({ signal: step.signal });
+  } finally {
+    step.clear();
   }
 }
 

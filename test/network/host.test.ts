@@ -3,7 +3,7 @@ import { createServer, connect, type Server } from 'node:net';
 import { once } from 'node:events';
 import { generateKeyPair } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
-import { createHost } from '../../src/network/host.ts';
+import { createHost, handshakeLimits, INBOUND_HANDSHAKE_CAP_MS } from '../../src/network/host.ts';
 import { ListenAddressError } from '../../src/network/errors.ts';
 import { multiaddr } from '@multiformats/multiaddr';
 
@@ -56,6 +56,15 @@ describe('createHost', () => {
       slow.close();
       await target.stop();
     }
+  });
+
+  it('a peer dialling in gets the fetch deadline for its handshake too, but never more than the cap, nor less than libp2p gives', () => {
+    const long = handshakeLimits(125_000);
+    expect([long.dialTimeout, long.addressDialTimeout, long.outboundStreamProtocolNegotiationTimeout]).toEqual([125_000, 125_000, 125_000]);
+    expect([long.inboundUpgradeTimeout, long.inboundStreamProtocolNegotiationTimeout]).toEqual([INBOUND_HANDSHAKE_CAP_MS, INBOUND_HANDSHAKE_CAP_MS]);
+    const short = handshakeLimits(2000);
+    expect([short.inboundUpgradeTimeout, short.inboundStreamProtocolNegotiationTimeout]).toEqual([10_000, 5000]);
+    expect(handshakeLimits(undefined)).toEqual({ inboundStreamProtocolNegotiationTimeout: 5000 });
   });
 
   it('the gater refuses peers outside the run both ways, and says so', async () => {
