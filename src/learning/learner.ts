@@ -12,7 +12,6 @@ import { batchInput, type HeadTargetRows, type LossTerms } from './step.ts';
 import type { StepBatcher } from './step-batcher.ts';
 import { slotEngine, soloEngine, type Engine } from './engine.ts';
 import { learningRateAt } from './schedule.ts';
-import { computeTurn } from './compute-turns.ts';
 import type { HeadTargets } from './teachers.ts';
 
 export interface LearnerOptions {
@@ -104,8 +103,8 @@ export class Learner {
   }
 
   /**
-   * Trains one round's steps; returns the mean of every loss term over the steps. Every step after the
-   * first waits for a compute turn, so that the process's libp2p hosts keep answering while it trains.
+   * Trains one round's steps; returns the mean of every loss term over the steps. It yields to the event
+   * loop after every step, so that the agent's libp2p host keeps answering neighbours while it trains.
    */
   async trainRound(targets?: RoundTargets, at?: RoundPosition): Promise<LossTerms> {
     const p = this.profile;
@@ -158,7 +157,7 @@ export class Learner {
         sum.ce += terms.ce / steps;
         sum.embedding += terms.embedding / steps;
         terms.distill.forEach((d, k) => (sum.distill[k] += d / steps));
-        await computeTurn();
+        await yieldToEventLoop();
       }
     } finally {
       this.engine.leaveTraining();
@@ -205,7 +204,7 @@ export class Learner {
   /**
    * Per-class accuracy of every head on the test split's `rows` (all of them by default; see
    * src/data/eval-sample.ts): one pass for all heads, argmax on the device, so only [rows, heads] class
-   * indices are read back. Each batch is a compute turn (src/learning/compute-turns.ts).
+   * indices are read back. Yields between batches.
    */
   async classAccuracies(test: LabelledSet, rows: readonly number[] = range(0, test.n)): Promise<ClassAccuracy[]> {
     const n = rows.length;
@@ -213,7 +212,7 @@ export class Learner {
     const H = this.heads;
     const predicted = Array.from({ length: H }, () => new Int32Array(n));
     for (let start = 0; start < n; start += INFERENCE_BATCH) {
-      await computeTurn();
+      if (start > 0) await yieldToEventLoop();
       const end = Math.min(n, start + INFERENCE_BATCH);
       const x = imageRows(test.pixels, this.imageSize, rows.slice(start, end));
       const classes = tf.tidy(() => {
@@ -241,6 +240,10 @@ export function evaluation(perHead: readonly ClassAccuracy[], privateHistogram: 
     privateAccuracy: perHead.map((acc) => privateAccuracy(acc, privateHistogram)),
     sharedAccuracy: perHead.map((acc) => sharedAccuracy(acc)),
   };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function range(start: number, end: number): number[] {

@@ -8,7 +8,6 @@ import { StackedModel, stackable } from '../model/stacked-model.ts';
 import type { OptimizerKind } from './flat-optimizer.ts';
 import { stackedTrainStep, StackedOptimizer, type SlotStep } from './stacked-step.ts';
 import type { LossTerms } from './step.ts';
-import { computeTurn } from './compute-turns.ts';
 
 /** How long the first waiting step waits for agents that are not training yet (exchanging, evaluating). */
 export const DEFAULT_GATHER_MS = 5;
@@ -125,9 +124,8 @@ class StepGroup {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.scheduled = true;
-    // At this process's next turn (src/learning/compute-turns.ts), so that steps submitted in this one
-    // join, and so that stacks do not update back to back with no I/O between.
-    void computeTurn().then(() => this.fire());
+    // On the next turn of the event loop, so that steps submitted in this one join.
+    setImmediate(() => this.fire());
   }
 
   private fire(): void {
