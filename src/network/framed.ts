@@ -44,6 +44,16 @@ export function stepSignal(d: Deadline): { signal: AbortSignal; timeout: AbortSi
   return { signal: d.stop ? AbortSignal.any([d.stop, t.signal]) : t.signal, timeout: t.signal, clear: t.clear };
 }
 
+/** Closes the stream's writing side by the deadline, its timer dropped as soon as it is closed. */
+export async function closeWithin(stream: Stream, d: Deadline): Promise<void> {
+  const step = stepSignal(d);
+  try {
+    await stream.close({ signal: step.signal });
+  } finally {
+    step.clear();
+  }
+}
+
 export interface FramedStream {
   /** Reads one frame; `what` names it in errors. */
   read(what: string, deadline: Deadline): Promise<Uint8Array>;

@@ -12,7 +12,7 @@ import type { z } from 'zod';
 import type { Round } from '../learning/types.ts';
 import type { AgentId } from '../topology/types.ts';
 import { DeadlineError, WireError } from './errors.ts';
-import { deadline, framed, stepSignal, timeoutSignal, type Deadline } from './framed.ts';
+import { closeWithin, deadline, framed, stepSignal, timeoutSignal } from './framed.ts';
 import { encodeJson, parseJsonFrame, parseReplyHeader, parseRoundRequest, type Refusal, type RefusalHeader, type RoundRequest } from './messages.ts';
 import { ROUND_STREAM_LIMITS } from './protocols.ts';
 import type { RoundStore } from './round-store.ts';
@@ -281,16 +281,6 @@ export class RoundService<T, H extends OkHeaderSchema> implements Startable {
     const oldest = store.oldestRound();
     if (oldest !== undefined && req.round < oldest) return { header: { status: 'gone', agent, message: `round ${req.round} is no longer kept (oldest ${oldest})`, waitedMs } };
     return { header: { status: 'not-ready', agent, message: `round ${req.round} not ready (latest ${store.latestRound() ?? 'none'})`, waitedMs } };
-  }
-}
-
-/** Closes the stream's writing side by the deadline, its timer dropped as soon as it is closed. */
-async function closeWithin(stream: Stream, d: Deadline): Promise<void> {
-  const step = stepSignal(d);
-  try {
-    await stream.close({ signal: step.signal });
-  } finally {
-    step.clear();
   }
 }
 
