@@ -45,8 +45,8 @@ export interface HostOptions {
    * The most that opening a connection or a stream to a peer may take (libp2p's default: 6 s per
    * address, 10 s to name a protocol); a peer opening one to this host gets the same, up to
    * INBOUND_HANDSHAKE_CAP_MS. The agent passes its fetch deadline, which bounds every fetch anyway: a
-   * process running hundreds of agents serves each handshake message a turn of everyone's training
-   * late, and with libp2p's limits most dials of a 1,000-agent pool failed ("aborted due to timeout",
+   * process running hundreds of agents serves each handshake message only after all of its agents'
+   * waiting steps, and with libp2p's limits most dials of a 1,000-agent pool failed ("aborted due to timeout",
    * or reset by the other side).
    */
   dialTimeoutMs?: number;
