@@ -76,3 +76,17 @@ export function makeHosts(n: number): Hosts {
   }
   return hosts;
 }
+
+/** One namespace with only its own loopback up: its ports are private, so fixed ports cannot collide. */
+export function makeLoopbackNamespace(): { ns: string; cleanup(): void } {
+  const ns = `mhdlo${process.pid}`;
+  must(['netns', 'add', ns]);
+  const cleanup = () => void ip(['netns', 'del', ns]);
+  try {
+    must(['-n', ns, 'link', 'set', 'lo', 'up']);
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return { ns, cleanup };
+}
