@@ -1,7 +1,8 @@
 // `mhd compare RUN_DIR...`: several runs side by side. One text table that fits 100 columns with what
 // differs between the runs' configurations under it, and one self-contained page (inline SVG and CSS)
-// that overlays each run's mean and min accuracy per round (private and shared, per head) and its bytes
-// per round. Rounds are 0-based, as in the records. The same directory given twice is compared once,
+// that overlays each run's mean and min accuracy per round (private and shared, per head), its bytes
+// per round, and its best head's accuracy against the bytes received so far (what its learning costs in
+// communication: weight gossip against predictions). Rounds are 0-based, as in the records. The same directory given twice is compared once,
 // with a warning; labels are made unique.
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, resolve, sep } from 'node:path';
@@ -65,6 +66,49 @@ export function loadComparedRun(dir: string, label?: string): ComparedRun {
     bytesPerRound,
     config: flattenConfig(run.config),
   };
+}
+
+/**
+ * A run's learning against its communication: the head with the best mean shared accuracy at the last
+ * evaluation, its mean at each evaluated round against the MiB each agent had received by the end of
+ * that round (the mean over agents, summed over rounds). Undefined for a run that received nothing
+ * (isolated), which has no place on a log axis of bytes.
+ */
+export function accuracyAgainstBytes(r: ComparedRun): { head: number; points: [number, number][] } | undefined {
+  const final = r.curves.sharedAccuracy.map((c) => c.mean.at(-1)?.[1] ?? -Infinity);
+  if (final.length === 0) return undefined;
+  const head = final.indexOf(Math.max(...final));
+  let sum = 0;
+  const received = new Map(r.bytesPerRound.map(([round, b]) => [round, (sum += b) / 2 ** 20]));
+  const points = r.curves.sharedAccuracy[head].mean.flatMap(([round, acc]): [number, number][] => {
+    const mib = received.get(round) ?? 0;
+    return mib > 0 ? [[mib, acc]] : [];
+  });
+  return points.length ? { head, points } : undefined;
+}
+
+/** Ticks of a log axis: the 1-2-5 values between `min` and `max`, or the two ends when none or one fall between. */
+export function logTicks(min: number, max: number): number[] {
+  const ticks: number[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = Number((m * 10 ** e).toPrecision(3));
+      if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) ticks.push(v);
+    }
+  }
+  return ticks.length >= 2 ? ticks : [...new Set([Number(min.toPrecision(2)), Number(max.toPrecision(2))])];
+}
+
+function bytesAccuracyChart(runs: readonly ComparedRun[]): string {
+  const series = runs.flatMap((r, i): Series[] => {
+    const c = accuracyAgainstBytes(r);
+    return c ? [{ label: `${r.label}: head ${c.head}`, points: c.points, colour: lineStyle(i).colour, dash: '' }] : [];
+  });
+  if (series.length === 0) return '<p>No run received anything from its neighbours.</p>';
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const none = runs.filter((r) => !accuracyAgainstBytes(r)).map((r) => r.label);
+  return `${lineChart("shared accuracy of each run's best head against MiB received per agent", series, { ...PAGE_CHART, logX: true, xTicks: logTicks(Math.min(...xs), Math.max(...xs)), xLabel: 'MiB received per agent, by the end of the round (log scale)', markers: true })}
+<p>One point per evaluation; the best head is each run's head with the best mean shared accuracy at its last evaluation.${none.length ? ` Not drawn, having received nothing: ${escapeXml(none.join(', '))}.` : ''}</p>`;
 }
 
 const kbPerRound = (r: ComparedRun) => r.bytesPerRound.reduce((t, [, b]) => t + b, 0) / Math.max(1, r.bytesPerRound.length) / 1024;
@@ -183,6 +227,8 @@ ${differencesTable(runs, diffs)}
 ${charts.join('\n')}
 <h2>Bytes per round</h2>
 ${bytes}
+<h2>Accuracy against bytes received</h2>
+${bytesAccuracyChart(runs)}
 <h2>Run directories</h2>
 <ul>${runs.map((r) => `<li>${escapeXml(r.label)}: <code>${escapeXml(r.dir)}</code></li>`).join('')}</ul>
 </body></html>

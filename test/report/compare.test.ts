@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { dedupeEntries, formatComparison, loadComparedRun, renderComparison, writeComparison } from '../../src/report/compare.ts';
+import { accuracyAgainstBytes, dedupeEntries, formatComparison, logTicks, loadComparedRun, renderComparison, writeComparison } from '../../src/report/compare.ts';
 import { configDifferences, flattenConfig } from '../../src/report/config-diff.ts';
 import { readRun } from '../../src/report/run-dir.ts';
 import { richRun } from './rich-run.ts';
@@ -33,13 +33,32 @@ describe('mhd compare', () => {
 
     const html = renderComparison([a, b]);
     // main head: private and shared charts, 2 runs x (mean, min); head 1: run a only; bytes: 2 lines
-    expect(html.match(/<polyline/g)).toHaveLength(2 * 4 + 2 * 2 + 2);
+    expect(html.match(/<polyline/g)).toHaveLength(2 * 4 + 2 * 2 + 2 + 1);
     expect(html).toContain('<h2>Configuration that differs</h2>');
     expect(html.match(/stroke-dasharray/g)!.length).toBeGreaterThanOrEqual(2 * 2 + 2);
     expect(html).toContain('a &lt;ring&gt;');
     expect(html).not.toContain('a <ring>');
     expect(html).toContain('KB received per agent per round');
+    // accuracy against bytes: run a only (b received nothing, and says so)
+    expect(html).toContain(`Not drawn, having received nothing: ${b.label}.`);
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('accuracy against bytes: the best head at the end, against the MiB received by the end of each round', () => {
+    // 2 neighbours x 512 KiB a round: 1 MiB per agent per round; head 1 is 0.1 ahead of head 0
+    const r = loadComparedRun(fakeRun({ agents: 4, heads: 2, bytes: 512 * 1024, shared: (i, h, round) => (i + round + h) / 10 }));
+    const c = accuracyAgainstBytes(r)!;
+    expect(c.head).toBe(1);
+    // mean over agents 0..3 of (i + round + 1) / 10 = (2.5 + round) / 10, at 1, 2, 3 MiB
+    expect(c.points.map(([x]) => x)).toEqual([1, 2, 3]);
+    c.points.forEach(([, y], round) => expect(y).toBeCloseTo((2.5 + round) / 10, 10));
+    expect(accuracyAgainstBytes(loadComparedRun(fakeRun({ agents: 3 })))).toBeUndefined();
+  });
+
+  it('log ticks: the 1-2-5 values in range, else the two ends', () => {
+    expect(logTicks(0.6, 19)).toEqual([1, 2, 5, 10]);
+    expect(logTicks(0.05, 0.3)).toEqual([0.05, 0.1, 0.2]);
+    expect(logTicks(0.21, 0.28)).toEqual([0.21, 0.28]);
   });
 
   it('the CLI prints the table and writes the page', async () => {
