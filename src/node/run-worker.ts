@@ -14,8 +14,18 @@ export interface WorkerOptions {
   runDir: string;
 }
 
+/**
+ * How long a worker whose launcher is gone lets its agents finish their round before it ends anyway.
+ * Metrics lines are written whole (synchronously), so what is on disk stays readable either way.
+ */
+export const ORPHAN_GRACE_MS = 30_000;
+
+let launcherGone = false;
+
 function tell(msg: ToLauncher): void {
-  process.send?.(msg);
+  // A message on a closed channel (the launcher died, maybe a moment before its 'disconnect' reached
+  // this process) is otherwise an 'error' event that nobody handles: the worker would crash.
+  if (!launcherGone) process.send?.(msg, undefined, {}, () => undefined);
 }
 
 export async function runWorker(o: WorkerOptions): Promise<void> {
@@ -26,6 +36,18 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
   // its metrics readable, instead of dying mid-write.
   process.once('SIGINT', stopAll);
   process.once('SIGTERM', stopAll);
+  // A launcher that died (killed, or quit at once on a second Ctrl-C that did not reach this process)
+  // can stop this worker no more. Its agents stop after their current round and write their end
+  // records, and the worker ends at the latest ORPHAN_GRACE_MS later (it used to crash on its next
+  // message, mid-round, leaving agents with no end record).
+  let orphanTimer: NodeJS.Timeout | undefined;
+  const onDisconnect = () => {
+    launcherGone = true;
+    stopAll();
+    orphanTimer = setTimeout(() => process.exit(1), ORPHAN_GRACE_MS).unref();
+  };
+  launcherGone = false;
+  process.once('disconnect', onDisconnect);
   const agents = new Map<AgentId, Agent>();
   // One for the worker's agents: those of one model train as one stacked model (when the run says so).
   const batcher = new StepBatcher();
@@ -75,5 +97,7 @@ export async function runWorker(o: WorkerOptions): Promise<void> {
     await Promise.all([...agents.values()].map((a) => a.stop()));
     process.off('SIGINT', stopAll);
     process.off('SIGTERM', stopAll);
+    process.off('disconnect', onDisconnect);
+    clearTimeout(orphanTimer);
   }
 }

@@ -2,6 +2,7 @@
 // played by replacing process.send (messages to the launcher) and emitting 'message' (messages to the
 // worker). Everything else is real: agents, hosts, rounds, the run directory.
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ToAgent, ToLauncher } from '../../src/node/ipc.ts';
@@ -9,6 +10,7 @@ import { writeRunConfig } from '../../src/node/config.ts';
 import { runWorker } from '../../src/node/run-worker.ts';
 import { readRun } from '../../src/report/run-dir.ts';
 import { tempDir, tinyConfig, topologyFile } from '../helpers/config.ts';
+import { NODE } from '../helpers/node-bin.ts';
 
 const line3 = topologyFile('name: line-3\nagents: 3\ngraph: line\n');
 const OURS = new Set(['ready', 'round', 'done', 'failed']);
@@ -90,4 +92,34 @@ describe('runWorker', () => {
     await worker;
     expect(got.filter((m) => m.type === 'round' || m.type === 'done')).toEqual([]);
   }, 60_000);
+});
+
+describe('a worker whose launcher is gone', () => {
+  it('stops its agents after their round, leaves their end records and exits 0 (not crashing on its next message)', async () => {
+    const dir = tempDir();
+    const config = tinyConfig({ topology: line3, rounds: 200, fetchTimeout: 2 });
+    writeRunConfig(dir, config);
+    const child = spawn(NODE, ['src/cli.ts', 'worker', '--agents', 'a0,a1,a2', '--config', join(dir, 'config.json'), '--out', dir], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const got: ToLauncher[] = [];
+    child.on('message', (m: ToLauncher) => got.push(m));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+    await expect.poll(() => got.filter((m) => m.type === 'ready').length, { timeout: 60_000, interval: 50 }).toBe(3);
+    const ready = got.filter((m): m is Extract<ToLauncher, { type: 'ready' }> => m.type === 'ready');
+    child.send({ type: 'peers', peers: Object.fromEntries(ready.map((m) => [m.agent, { agent: m.agent, peerId: m.peerId, addrs: m.addrs }])) } satisfies ToAgent);
+    await expect.poll(() => got.some((m) => m.type === 'round'), { timeout: 60_000, interval: 50 }).toBe(true);
+    // the launcher's end of the channel closes, as when the launcher dies
+    child.disconnect();
+    const code = await exited;
+    clearTimeout(killer);
+    expect(code, stderr).toBe(0);
+    for (const agent of ['a0', 'a1', 'a2']) {
+      const lines = readFileSync(join(dir, 'agents', agent, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string; roundsCompleted?: number });
+      const end = lines.at(-1)!;
+      expect(end).toMatchObject({ type: 'end', status: 'stopped' });
+      expect(end.roundsCompleted).toBeLessThan(200);
+    }
+  }, 150_000);
 });
