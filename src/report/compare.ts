@@ -2,8 +2,8 @@
 // differs between the runs' configurations under it, and one self-contained page (inline SVG and CSS)
 // that overlays each run's mean and min accuracy per round (private and shared, per head), its bytes
 // per round, and its best head's accuracy against the bytes received so far (what its learning costs in
-// communication: weight gossip against predictions). Rounds are 0-based, as in the records. The same directory given twice is compared once,
-// with a warning; labels are made unique.
+// communication: weight gossip against predictions). Rounds are 0-based, as in the records. The same
+// directory given twice is compared once, with a warning; labels are made unique.
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename, resolve, sep } from 'node:path';
 import { escapeXml } from '../text/xml.ts';
@@ -100,13 +100,11 @@ export function logTicks(min: number, max: number): number[] {
 }
 
 function bytesAccuracyChart(runs: readonly ComparedRun[]): string {
-  const series = runs.flatMap((r, i): Series[] => {
-    const c = accuracyAgainstBytes(r);
-    return c ? [{ label: `${r.label}: head ${c.head}`, points: c.points, colour: lineStyle(i).colour, dash: '' }] : [];
-  });
+  const curves = runs.map(accuracyAgainstBytes);
+  const series = curves.flatMap((c, i): Series[] => (c ? [{ label: `${runs[i].label}: head ${c.head}`, points: c.points, colour: lineStyle(i).colour, dash: '' }] : []));
   if (series.length === 0) return '<p>No run received anything from its neighbours.</p>';
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const none = runs.filter((r) => !accuracyAgainstBytes(r)).map((r) => r.label);
+  const none = runs.filter((_, i) => !curves[i]).map((r) => r.label);
   return `${lineChart("shared accuracy of each run's best head against MiB received per agent", series, { ...PAGE_CHART, logX: true, xTicks: logTicks(Math.min(...xs), Math.max(...xs)), xLabel: 'MiB received per agent, by the end of the round (log scale)', markers: true })}
 <p>One point per evaluation; the best head is each run's head with the best mean shared accuracy at its last evaluation.${none.length ? ` Not drawn, having received nothing: ${escapeXml(none.join(', '))}.` : ''}</p>`;
 }
