@@ -9,6 +9,7 @@ import { loadRunData, type RunConfig } from '../node/config.ts';
 import { StartupError } from '../node/errors.ts';
 import { buildRunReport, type RunReport } from '../report/build.ts';
 import { formatHeads, formatSummary, type Summary } from '../report/summary.ts';
+import { wrapWords } from '../text/format.ts';
 
 /** A warning: one line on stderr. */
 export function warn(text: string): void {
@@ -36,6 +37,12 @@ export async function startingIn<T>(runDir: string, start: () => Promise<T>): Pr
   }
 }
 
+/** A start-up line for a person: wrapped at the terminal's width (80 columns too), one line when piped (logs, tests). */
+export function say(line: string): void {
+  const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+  console.log(width ? wrapWords(line, width) : line);
+}
+
 /**
  * The start of simulate and cluster: resolves the options, refuses a run directory that holds a run,
  * warns about the topology, picks the backend.
@@ -48,7 +55,7 @@ export async function prepareRun(opts: ExperimentOptions): Promise<{ config: Run
   loadRunData(config);
   for (const w of config.topology.warnings) warn(w);
   const choice = await chooseBackend(Object.values(config.profiles).map((p) => p.profile.backbone), config.backend);
-  console.log(`backend ${describeChoice(choice)}`);
+  say(`backend ${describeChoice(choice)}`);
   // Workers and resumed agents use the backend chosen here.
   config.backend ??= choice.info.name;
   return { config, runDir, backend: formatBackend(choice.info) };

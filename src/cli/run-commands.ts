@@ -8,7 +8,7 @@ import { addExperimentOptions, processCount, type ExperimentOptions } from '../c
 import { runningAgents } from '../node/config.ts';
 import { failedAgents } from '../report/summary.ts';
 import { percent } from '../text/table.ts';
-import { checkTaught, prepareRun, printResults, rebuildReport, startingIn } from './common.ts';
+import { checkTaught, prepareRun, printResults, rebuildReport, say, startingIn } from './common.ts';
 
 /** Where to look when an agent of this machine's run learnt from nobody. */
 const LOCAL_HINT = "no neighbour answered: see each agent's log, agents/<id>/log";
@@ -19,7 +19,7 @@ export function addSimulateCommand(program: Command): void {
   ).action(async (opts: ExperimentOptions) => {
     const { config, runDir, backend } = await prepareRun(opts);
     const { simulate } = await import('../cluster/simulate.ts');
-    console.log(`simulating ${config.mode} on ${config.topology.name} (${runningAgents(config).length} agents), ${config.rounds} rounds, backend ${backend}`);
+    say(`simulating ${config.mode} on ${config.topology.name} (${runningAgents(config).length} agents), ${config.rounds} rounds, backend ${backend}`);
     // Ctrl-C stops every agent at once (a fetch that waits is cancelled) and still writes the summary;
     // a second one quits.
     const stop = new AbortController();
@@ -54,7 +54,7 @@ export function addClusterCommand(program: Command): void {
       const { config, runDir, backend } = await prepareRun(opts);
       const agents = runningAgents(config);
       const workers = assignWorkers(agents, opts.processes).length;
-      console.log(`cluster: ${config.mode} on ${config.topology.name}, ${agents.length} agents in ${workers} processes, ${config.rounds} rounds, ${config.dataset} ${config.partition}, backend ${backend}`);
+      say(`cluster: ${config.mode} on ${config.topology.name}, ${agents.length} agents in ${workers} processes, ${config.rounds} rounds, ${config.dataset} ${config.partition}, backend ${backend}`);
       const stop = new AbortController();
       let interrupts = 0;
       let progress: ReturnType<typeof createProgress> | undefined;

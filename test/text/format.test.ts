@@ -1,6 +1,6 @@
 // The shared spellings of a percentage and of a run's start time.
 import { describe, expect, it } from 'vitest';
-import { pct, runStamp } from '../../src/text/format.ts';
+import { pct, runStamp, wrapWords } from '../../src/text/format.ts';
 
 describe('pct', () => {
   it('a fraction as a percentage, one decimal unless told, rounded', () => {
@@ -30,5 +30,13 @@ describe('runStamp', () => {
     const b = runStamp(new Date(2026, 9, 1, 0, 0, 0));
     expect([b, a].sort()).toEqual([a, b]);
     expect(runStamp()).toMatch(/^\d{8}-\d{6}$/);
+  });
+});
+
+describe('wrapWords', () => {
+  it('breaks at spaces before the width, indents continued lines, keeps a longer word whole', () => {
+    expect(wrapWords('cluster: mhd on ring-8, 8 agents in 2 processes', 20)).toBe('cluster: mhd on\n  ring-8, 8 agents\n  in 2 processes');
+    expect(wrapWords('short line', 80)).toBe('short line');
+    expect(wrapWords('a /a/very/long/path/that/does/not/fit b', 10)).toBe('a\n  /a/very/long/path/that/does/not/fit\n  b');
   });
 });
