@@ -37,7 +37,7 @@ const perStep = profile.batchPrivate + profile.batchPublic;
   const data = prepareExperimentData({ dataset: 'mnist', partition: 'skew:0.9:2', agents: 8, privatePerAgent: 1000, publicSize: 5000, seed: 1 });
   const learner = new Learner({ profile, classes: 10, inputShape: [28, 28, 1], privateSet: data.privateSet(0), publicSet: data.split.publicSet, seed: 1 });
   const rows500 = range(500);
-  const own = { agent: 'a', round: 0, chunkHash: 'c', heads: learner.heads, classes: 10, samples: 500, probs: learner.predict(rows500).probs };
+  const own = { agent: 'a', round: 0, chunkHash: 'c', heads: learner.heads, classes: 10, samples: 500, probs: (await learner.predict(rows500)).probs };
   const targets = { chunkRows: rows500, heads: targetsForHeads(own, [{ ...own, agent: 'b' }], { rule: 'most-confident', gateMain: false, gateAux: false, includeSelf: true }) };
   await learner.trainRound(targets);
   const rounds = 6;

@@ -4,7 +4,8 @@
 // 500-row chunk. One line per backend and step: kernels (tf.profile of one call), ms, samples/s. Then
 // the PyTorch twin (../shared/bench/torch_twin.py) on the same machine when a python with torch is there.
 // For the dense backbones, also the stacked step of --agents N co-located agents (src/learning/
-// stacked-step.ts), each with its own batch: kernels and ms per agent-step.
+// stacked-step.ts), each with its own batch: kernels and ms per agent-step; and their inference of
+// the same 500 rows (src/learning/stacked-inference.ts): kernels and ms per agent.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +20,7 @@ import { BACKBONES } from '../../src/model/backbones.ts';
 import { MultiHeadModel } from '../../src/model/multi-head.ts';
 import { StackedModel, stackable } from '../../src/model/stacked-model.ts';
 import { StackedOptimizer, stackedTrainStep } from '../../src/learning/stacked-step.ts';
+import { stackedInference } from '../../src/learning/stacked-inference.ts';
 import { one, parseCommand, positive } from '../lib/args.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -64,8 +66,20 @@ function msPerCall(f: () => void): number {
   return (performance.now() - start) / n;
 }
 
-async function kernels(f: () => void): Promise<number> {
-  return (await tf.profile(() => f())).kernels.length;
+/** The same for an async `f`, awaited call by call. */
+async function msPerCallAsync(f: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 5; i++) await f();
+  let n = 0;
+  const start = performance.now();
+  while (n < 5 || performance.now() - start < seconds * 1000) {
+    await f();
+    n++;
+  }
+  return (performance.now() - start) / n;
+}
+
+async function kernels(f: () => unknown): Promise<number> {
+  return (await tf.profile(async () => void (await f()))).kernels.length;
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -111,6 +125,12 @@ for await (const { label } of loadedBackends(backends)) {
       const k = await kernels(stackedStep);
       const ms = msPerCall(stackedStep) / A;
       line(label, `  ${A} agents stacked, per agent-step`, Math.round(k / A), ms, P + U);
+      // Every agent on the same rows, as for the exchange and evaluation (src/learning/stacked-inference.ts).
+      const pixels = Uint8Array.from(chunk, (v) => Math.round(v * 255));
+      const req = { input: { pixels, imageSize: 784, rows: Array.from({ length: CHUNK }, (_, i) => i) }, output: 'probs' as const, embedding: false };
+      const slots = Array.from({ length: A }, (_, i) => i);
+      const stackedInfer = () => stackedInference(stacked, slots, req);
+      line(label, `  ${A} agents stacked, inference per agent`, Math.round((await kernels(stackedInfer)) / A), (await msPerCallAsync(stackedInfer)) / A, CHUNK);
       so.dispose();
       stacked.dispose();
     }

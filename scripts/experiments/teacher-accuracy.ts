@@ -59,7 +59,8 @@ let targets: (RoundTargets | undefined)[] = learners.map(() => undefined);
 for (let round = 0; round < rounds; round++) {
   for (const [i, l] of learners.entries()) await l.trainRound(targets[i], { round, rounds });
   const rows = publicChunk(seed, round, chunkSize, PUBLIC);
-  const preds: PredictionBatch[] = learners.map((l, i) => ({ agent: `a${i}`, round, chunkHash: `r${round}`, heads: l.heads, classes, samples: rows.length, probs: l.predict(rows).probs }));
+  const preds: PredictionBatch[] = [];
+  for (const [i, l] of learners.entries()) preds.push({ agent: `a${i}`, round, chunkHash: `r${round}`, heads: l.heads, classes, samples: rows.length, probs: (await l.predict(rows)).probs });
   const heads = learners[0].heads;
   const right = new Array<number>(heads).fill(0);
   const anyRight = new Array<number>(heads).fill(0);

@@ -3,14 +3,17 @@
 // (src/learning/step-batcher.ts). The learner is the same either way.
 import type { ModelView, MultiHeadModel, MultiHeadSpec } from '../model/multi-head.ts';
 import type { FlatOptimizer } from './flat-optimizer.ts';
+import { modelInference, type InferenceRequest, type InferenceResult } from './inference.ts';
 import type { AgentSlot } from './step-batcher.ts';
 import { trainStep, type LossTerms, type LossWeights, type StepBatch } from './step.ts';
 
 /** Where an agent's parameters live and how a step updates them: its own model, or a slot of a stack. */
 export interface Engine {
   readonly view: ModelView;
-  /** A model holding the agent's parameters now (for inference; valid until the next engine call). */
+  /** A model holding the agent's parameters now (for weights; valid until the next engine call). */
   model(): MultiHeadModel;
+  /** Every head's outputs on shared rows (a stack computes those of its agents that ask together). */
+  infer(req: InferenceRequest): Promise<InferenceResult>;
   /** The step's loss terms, and how many agents' steps its update took (1 alone). */
   step(batch: StepBatch, weights: LossWeights, learningRate: number): { terms: LossTerms; agents: number } | Promise<{ terms: LossTerms; agents: number }>;
   enterTraining(): void;
@@ -22,6 +25,7 @@ export function soloEngine(model: MultiHeadModel, optimizer: FlatOptimizer): Eng
   return {
     view: model,
     model: () => model,
+    infer: (req) => modelInference(model, req),
     step: (batch, weights, learningRate) => {
       optimizer.learningRate = learningRate;
       return { terms: trainStep(model, optimizer, batch, weights), agents: 1 };
@@ -48,6 +52,7 @@ export function slotEngine(spec: MultiHeadSpec, slot: AgentSlot): Engine {
   return {
     view,
     model: scratch,
+    infer: (req) => slot.infer(req),
     step: (batch, weights, learningRate) => slot.step({ batch, weights, learningRate }),
     enterTraining: () => slot.enterTraining(),
     leaveTraining: () => slot.leaveTraining(),

@@ -2,13 +2,13 @@
 // drives it round by round; everything here is local computation (no network).
 import { createRng, deriveSeed, type Rng } from '../data/random.ts';
 import type { LabelledSet, PublicSet } from '../data/types.ts';
-import { tf } from '../model/backend.ts';
 import { MultiHeadModel, type ModelView, type MultiHeadSpec } from '../model/multi-head.ts';
 import { imageRows } from '../model/tensors.ts';
 import type { Profile } from '../learning/profile.ts';
 import { FlatOptimizer } from './flat-optimizer.ts';
 import { classAccuracy, privateAccuracy, sharedAccuracy, type ClassAccuracy } from './metrics.ts';
-import { batchInput, type HeadTargetRows, type LossTerms } from './step.ts';
+import type { HeadTargetRows, LossTerms } from './step.ts';
+import { yieldToEventLoop } from './inference.ts';
 import type { StepBatcher } from './step-batcher.ts';
 import { slotEngine, soloEngine, type Engine } from './engine.ts';
 import { learningRateAt } from './schedule.ts';
@@ -50,10 +50,6 @@ export interface Predictions {
   readonly probs: Float32Array;
   readonly embedding?: Float32Array;
 }
-
-// Rows per inference pass: large enough that per-kernel overhead vanishes, small enough for the CNN's
-// activations (2,000 x 28 x 28 x 16 floats) to stay near 100 MB.
-const INFERENCE_BATCH = 2000;
 
 export class Learner {
   readonly profile: Profile;
@@ -177,52 +173,26 @@ export class Learner {
   }
 
   /** Softmax of every head (head-major) on the given public rows, and the embeddings when asked. */
-  predict(rows: readonly number[], withEmbedding = false): Predictions {
-    const n = rows.length;
-    const c = this.opts.classes;
-    const H = this.heads;
-    const embSize = this.engine.view.embeddingSize;
-    const probs = new Float32Array(H * n * c);
-    const embedding = withEmbedding ? new Float32Array(n * embSize) : undefined;
-    for (let start = 0; start < n; start += INFERENCE_BATCH) {
-      const end = Math.min(n, start + INFERENCE_BATCH);
-      const x = imageRows(this.opts.publicSet.pixels, this.imageSize, rows.slice(start, end));
-      tf.tidy(() => {
-        // One pass for every head: softmax over [rows, heads, classes], read once, laid out head-major.
-        const model = this.engine.model();
-        const out = model.forwardAll(batchInput(model, x, end - start));
-        const p = tf.softmax(tf.reshape(out.logits, [end - start, H, c])).dataSync();
-        for (let r = 0; r < end - start; r++) {
-          for (let h = 0; h < H; h++) probs.set(p.subarray((r * H + h) * c, (r * H + h + 1) * c), (h * n + start + r) * c);
-        }
-        if (embedding) embedding.set(out.embedding.dataSync(), start * embSize);
-      });
-    }
-    return { probs, embedding };
+  async predict(rows: readonly number[], withEmbedding = false): Promise<Predictions> {
+    const out = await this.engine.infer({ input: { pixels: this.opts.publicSet.pixels, imageSize: this.imageSize, rows }, output: 'probs', embedding: withEmbedding });
+    return { probs: out.probs!, embedding: out.embedding };
   }
 
   /**
    * Per-class accuracy of every head on the test split's `rows` (all of them by default; see
    * src/data/eval-sample.ts): one pass for all heads, argmax on the device, so only [rows, heads] class
-   * indices are read back. Yields between batches.
+   * indices are read back.
    */
   async classAccuracies(test: LabelledSet, rows: readonly number[] = range(0, test.n)): Promise<ClassAccuracy[]> {
     const n = rows.length;
-    const c = this.opts.classes;
     const H = this.heads;
-    const predicted = Array.from({ length: H }, () => new Int32Array(n));
-    for (let start = 0; start < n; start += INFERENCE_BATCH) {
-      if (start > 0) await yieldToEventLoop();
-      const end = Math.min(n, start + INFERENCE_BATCH);
-      const x = imageRows(test.pixels, this.imageSize, rows.slice(start, end));
-      const classes = tf.tidy(() => {
-        const model = this.engine.model();
-        return tf.argMax(tf.reshape(model.forwardAll(batchInput(model, x, end - start)).logits, [end - start, H, c]), 2).dataSync();
-      });
-      for (let r = 0; r < end - start; r++) for (let h = 0; h < H; h++) predicted[h][start + r] = classes[r * H + h];
-    }
+    const { classes } = await this.engine.infer({ input: { pixels: test.pixels, imageSize: this.imageSize, rows }, output: 'classes', embedding: false });
     const labels = Uint8Array.from(rows, (r) => test.labels[r]);
-    return predicted.map((p) => classAccuracy(p, labels, c));
+    return Array.from({ length: H }, (_, h) => {
+      const predicted = new Int32Array(n);
+      for (let r = 0; r < n; r++) predicted[r] = classes![r * H + h];
+      return classAccuracy(predicted, labels, this.opts.classes);
+    });
   }
 
   /** Private and shared accuracy of every head on the test split's `rows` (default: all). */
@@ -240,10 +210,6 @@ export function evaluation(perHead: readonly ClassAccuracy[], privateHistogram: 
     privateAccuracy: perHead.map((acc) => privateAccuracy(acc, privateHistogram)),
     sharedAccuracy: perHead.map((acc) => sharedAccuracy(acc)),
   };
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function range(start: number, end: number): number[] {

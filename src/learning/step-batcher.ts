@@ -3,9 +3,12 @@
 // every agent whose step is waiting, once all agents that are inside a round's training have one waiting
 // (or, while some live agents are elsewhere in their round, once the first has waited `gatherMs`).
 // Agents outside training are never waited for past that window, so a batch never waits on the network.
+// Inference (the exchange's predictions, evaluation) is gathered the same way (src/learning/stacked-inference.ts).
 import { MultiHeadModel, type MultiHeadSpec, type NamedWeights } from '../model/multi-head.ts';
 import { StackedModel, stackable } from '../model/stacked-model.ts';
 import type { OptimizerKind } from './flat-optimizer.ts';
+import type { InferenceRequest, InferenceResult } from './inference.ts';
+import { InferenceGather, type InferenceStats } from './stacked-inference.ts';
 import { stackedTrainStep, StackedOptimizer, type SlotStep } from './stacked-step.ts';
 import type { LossTerms } from './step.ts';
 
@@ -38,6 +41,7 @@ export interface BatcherStats {
   slotSteps: number;
   /** Sum over updates of all slots of the stack (the ones computed). */
   slotsComputed: number;
+  readonly inference: InferenceStats;
 }
 
 class StepGroup {
@@ -52,12 +56,14 @@ class StepGroup {
   private scheduled = false;
   private readonly gatherMs: number;
   private readonly stats: BatcherStats;
+  readonly inference: InferenceGather;
 
   constructor(spec: Omit<MultiHeadSpec, 'seed'>, optimizer: OptimizerKind, gatherMs: number, stats: BatcherStats) {
     this.model = new StackedModel(spec);
     this.optimizer = new StackedOptimizer(optimizer);
     this.gatherMs = gatherMs;
     this.stats = stats;
+    this.inference = new InferenceGather(() => this.materialise(), () => this.live.size, gatherMs, stats.inference);
   }
 
   /** A new slot holding the weights a lone agent of this seed would start with. */
@@ -93,6 +99,7 @@ class StepGroup {
     this.live.delete(slot);
     this.training.delete(slot);
     this.schedule();
+    this.inference.schedule();
   }
 
   get size(): number {
@@ -147,6 +154,7 @@ class StepGroup {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.inference.dispose();
     for (const m of this.joining) m.dispose();
     this.optimizer.dispose();
     this.model.dispose();
@@ -162,6 +170,8 @@ export interface AgentSlot {
   model(): MultiHeadModel;
   setWeights(weights: readonly NamedWeights[]): void;
   step(step: Omit<SlotStep, 'slot'>): Promise<StackedResult>;
+  /** Its outputs on shared rows, computed with the stack's other agents that ask for the same rows. */
+  infer(req: InferenceRequest): Promise<InferenceResult>;
   enterTraining(): void;
   leaveTraining(): void;
   release(): void;
@@ -172,7 +182,7 @@ export class StepBatcher {
   private readonly groups = new Map<string, StepGroup[]>();
   readonly gatherMs: number;
   readonly maxStack: number;
-  readonly stats: BatcherStats = { updates: 0, slotSteps: 0, slotsComputed: 0 };
+  readonly stats: BatcherStats = { updates: 0, slotSteps: 0, slotsComputed: 0, inference: { computations: 0, slots: 0 } };
 
   constructor(opts: { gatherMs?: number; maxStack?: number } = {}) {
     this.gatherMs = opts.gatherMs ?? DEFAULT_GATHER_MS;
@@ -200,6 +210,7 @@ export class StepBatcher {
       model: () => group.materialise().loadScratch(slot),
       setWeights: (w) => group.materialise().setWeights(slot, w),
       step: (s) => group.step({ ...s, slot }),
+      infer: (req) => group.inference.request(slot, req),
       enterTraining: () => group.enter(slot),
       leaveTraining: () => group.leave(slot),
       release: () => {

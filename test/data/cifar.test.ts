@@ -160,7 +160,7 @@ describe('32x32x3 through the data and model layers', () => {
       const l = new Learner({ profile, classes: 10, inputShape: d.dataset.inputShape, privateSet: d.pooledSet(), publicSet: d.split.publicSet, seed: 1 });
       const terms = await l.trainRound();
       expect(terms.ce, backbone).toBeGreaterThan(0);
-      expect(l.predict([0, 1, 2]).probs).toHaveLength(3 * 2 * 10);
+      expect((await l.predict([0, 1, 2])).probs).toHaveLength(3 * 2 * 10);
       l.dispose();
     }
   }, 120_000);

@@ -43,9 +43,10 @@ async function runRounds(ls: Learner[], neighbours: (i: number) => number[], rou
     for (const [i, l] of ls.entries()) await l.trainRound(targets[i]);
     if (!exchange) continue;
     const rows = shuffleInPlace(range(1000), createRng(r)).slice(0, 400);
-    const preds: PredictionBatch[] = ls.map((l, i) => ({
-      agent: `a${i}`, round: r, chunkHash: `r${r}`, heads: l.heads, classes: 10, samples: rows.length, probs: l.predict(rows).probs,
-    }));
+    const preds: PredictionBatch[] = [];
+    for (const [i, l] of ls.entries()) {
+      preds.push({ agent: `a${i}`, round: r, chunkHash: `r${r}`, heads: l.heads, classes: 10, samples: rows.length, probs: (await l.predict(rows)).probs });
+    }
     targets = ls.map((l, i) => ({
       chunkRows: rows,
       heads: targetsForHeads(preds[i], neighbours(i).map((j) => preds[j]), {
@@ -60,7 +61,7 @@ describe('training step', () => {
     const data = prepareExperimentData({ dataset: 'mnist', partition: 'iid', agents: 1, privatePerAgent: 100, publicSize: 200, seed: 1 });
     const [l] = learners(data, { ...small, stepsPerRound: 1 }, 1);
     const rows = range(50);
-    const own: PredictionBatch = { agent: 'a', round: 0, chunkHash: 'x', heads: l.heads, classes: 10, samples: 50, probs: l.predict(rows).probs };
+    const own: PredictionBatch = { agent: 'a', round: 0, chunkHash: 'x', heads: l.heads, classes: 10, samples: 50, probs: (await l.predict(rows)).probs };
     const other: PredictionBatch = { ...own, agent: 'b', probs: own.probs.map((_, i) => (i % 10 === 3 ? 0.91 : 0.01)) };
     const targets: RoundTargets = { chunkRows: rows, heads: targetsForHeads(own, [other], { rule: 'mean', gateMain: false, gateAux: false, includeSelf: true }) };
     const terms = await l.trainRound(targets);
@@ -95,7 +96,7 @@ describe('training step', () => {
     const [teacher] = learners(data, { ...loadProfile('default'), auxHeads: 0, stepsPerRound: 150 }, 1);
     await teacher.trainRound();
     const rows = range(500);
-    const soft = teacher.predict(rows).probs;
+    const soft = (await teacher.predict(rows)).probs;
     const student = new MultiHeadModel({ backbone: 'mlp-small', auxHeads: 0, classes: 10, inputShape: [28, 28, 1], seed: 9 });
     const opt = new FlatOptimizer('adam', 0.003, student.trainableVariables());
     const pixels = imageRows(data.split.publicSet.pixels, 784, rows);
@@ -167,10 +168,10 @@ describe('checkpoints', () => {
     saveCheckpoint(file, a.model, { round: 4 });
     const b = new Learner(options(data, { ...small, stepsPerRound: 5 }, 0, 12345));
     const rows = range(50);
-    expect(Array.from(b.predict(rows).probs)).not.toEqual(Array.from(a.predict(rows).probs));
+    expect(Array.from((await b.predict(rows)).probs)).not.toEqual(Array.from((await a.predict(rows)).probs));
     const cp = loadCheckpointInto(file, b.model);
     expect(cp.meta).toEqual({ round: 4 });
-    expect(Array.from(b.predict(rows).probs)).toEqual(Array.from(a.predict(rows).probs));
+    expect(Array.from((await b.predict(rows)).probs)).toEqual(Array.from((await a.predict(rows)).probs));
     const other = new MultiHeadModel({ backbone: 'mlp', auxHeads: 1, classes: 10, inputShape: [28, 28, 1], seed: 1 });
     expect(() => loadCheckpointInto(file, other)).toThrow(/different model/);
     [a, b].forEach((l) => l.dispose());

@@ -27,7 +27,7 @@ describe('step batcher', () => {
     const second = y.step(step);
     const [rx, ry] = await Promise.all([first, second]);
     expect([rx.agents, ry.agents]).toEqual([2, 2]);
-    expect(b.stats).toEqual({ updates: 1, slotSteps: 2, slotsComputed: 2 });
+    expect(b.stats).toEqual({ updates: 1, slotSteps: 2, slotsComputed: 2, inference: { computations: 0, slots: 0 } });
     x.release();
     y.release();
     expect(b.groupSizes()).toEqual([]);

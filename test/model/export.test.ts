@@ -55,7 +55,7 @@ describe.each<BackboneName>(['mlp-small', 'cnn'])('export of a %s agent', (backb
     const outputs = loaded.predict(x) as tf.Tensor[];
     expect(outputs).toHaveLength(3);
     for (const out of outputs) expect(out.shape).toEqual([64, 10]);
-    const { probs } = learner.predict(rows);
+    const { probs } = await learner.predict(rows);
     expect(maxDifference(outputs, probs, 64, 10)).toBeLessThan(1e-5);
     // Trained, so the heads differ from one another (a mix-up of outputs would not pass unseen).
     expect(maxDifference([outputs[1]], probs, 64, 10)).toBeGreaterThan(1e-4);

@@ -61,8 +61,8 @@ export function predictionDistillation(ctx: ModeContext, c: PredictionsConfig): 
   const chunk = (round: Round) => publicChunk(c.seed, round, c.chunkSize, c.publicSize);
   const embeddingSize = c.embeddings ? learner.model.embeddingSize : 0;
 
-  const publish = (round: Round, rows: number[]): PredictionBatch => {
-    const p = learner.predict(rows, c.embeddings);
+  const publish = async (round: Round, rows: number[]): Promise<PredictionBatch> => {
+    const p = await learner.predict(rows, c.embeddings);
     const batch: PredictionBatch = {
       agent: self,
       round,
@@ -98,7 +98,7 @@ export function predictionDistillation(ctx: ModeContext, c: PredictionsConfig): 
 
   async function exchange(round: Round, signal: AbortSignal): Promise<ExchangeResult> {
     const rows = chunk(round);
-    const mine = publish(round, rows);
+    const mine = await publish(round, rows);
     const minRound = Math.max(0, round - c.staleness);
     const req = { round, minRound, waitMs: c.timeouts.fetchWaitMs, embedding: c.embeddings, embeddingSize: c.embeddings ? embeddingSize : undefined };
     const fetchStart = performance.now();
