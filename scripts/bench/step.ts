@@ -84,7 +84,7 @@ async function kernels(f: () => unknown): Promise<number> {
 
 const pad = (s: string, n: number) => s.padEnd(n);
 const line = (backend: string, what: string, k: number, ms: number, samples: number) =>
-  console.log(`${pad(backend, 20)} ${pad(what, 34)} ${String(k).padStart(4)} kernels ${ms.toFixed(2).padStart(7)} ms ${String(Math.round((samples / ms) * 1000)).padStart(7)} samples/s`);
+  console.log(`${pad(backend, 20)} ${pad(what, 34)} ${String(Number(k.toFixed(2))).padStart(4)} kernels ${ms.toFixed(2).padStart(7)} ms ${String(Math.round((samples / ms) * 1000)).padStart(7)} samples/s`);
 
 for await (const { label } of loadedBackends(backends)) {
   for (const backbone of BACKBONES) {
@@ -124,13 +124,13 @@ for await (const { label } of loadedBackends(backends)) {
       const stackedStep = () => void stackedTrainStep(stacked, so, steps);
       const k = await kernels(stackedStep);
       const ms = msPerCall(stackedStep) / A;
-      line(label, `  ${A} agents stacked, per agent-step`, Math.round(k / A), ms, P + U);
+      line(label, `  ${A} agents stacked, per agent-step`, k / A, ms, P + U);
       // Every agent on the same rows, as for the exchange and evaluation (src/learning/stacked-inference.ts).
       const pixels = Uint8Array.from(chunk, (v) => Math.round(v * 255));
       const req = { input: { pixels, imageSize: 784, rows: Array.from({ length: CHUNK }, (_, i) => i) }, output: 'probs' as const, embedding: false };
       const slots = Array.from({ length: A }, (_, i) => i);
       const stackedInfer = () => stackedInference(stacked, slots, req);
-      line(label, `  ${A} agents stacked, inference per agent`, Math.round((await kernels(stackedInfer)) / A), (await msPerCallAsync(stackedInfer)) / A, CHUNK);
+      line(label, `  ${A} stacked, inference per agent`, (await kernels(stackedInfer)) / A, (await msPerCallAsync(stackedInfer)) / A, CHUNK);
       so.dispose();
       stacked.dispose();
     }

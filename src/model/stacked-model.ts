@@ -94,6 +94,29 @@ export class StackedModel {
     return this.scratch;
   }
 
+  /**
+   * Loads `count` slots one after another into the scratch model. wasm's slice copies the whole input
+   * out of its heap for every slice (tfjs-backend-wasm's `slice` reads all of x), so one slot's load
+   * costs the whole stack's copy there (29 ms at 64 agents of the default MLP, against 0.3 ms on
+   * native); on wasm many slots are therefore read from one copy of every variable.
+   */
+  slotLoader(count: number): (slot: number) => MultiHeadModel {
+    if (tf.getBackend() !== 'wasm' || count < 2) return (slot) => this.loadScratch(slot);
+    const all = this.parts.map((p) => p.dataSync() as Float32Array);
+    return (slot) => {
+      this.checkSlot(slot);
+      tf.tidy(() =>
+        this.scratch.loadVariables(
+          this.scratch.trainableVariables().map((v, i) => {
+            const size = this.shapes[i][0] * this.shapes[i][1];
+            return tf.tensor(all[i].subarray(slot * size, (slot + 1) * size), v.shape);
+          }),
+        ),
+      );
+      return this.scratch;
+    };
+  }
+
   getWeights(slot: number): NamedWeights[] {
     return this.loadScratch(slot).getWeights();
   }

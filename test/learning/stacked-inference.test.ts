@@ -17,7 +17,7 @@ const SHAPE = [4, 4, 1] as const;
 const SIZE = 16;
 const spec = (seed: number): MultiHeadSpec => ({ backbone: 'mlp-small', auxHeads: 2, classes: 5, inputShape: SHAPE, seed });
 const rng = createRng(7);
-// More rows than one pass of three slots (2,000), so that a second pass fills the tail.
+// More rows than one pass (2,000), so that a second pass fills the tail.
 const N = 2300;
 const pixels = Uint8Array.from({ length: N * SIZE }, () => rng.int(256));
 const rows = Array.from({ length: 2100 }, (_, i) => (i * 7) % N);
