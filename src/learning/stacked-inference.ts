@@ -1,7 +1,7 @@
 // Inference for the agents of one stack (docs/DESIGN.md, "Batched agents"): the requests of agents that
 // ask for the same rows of the same images within a gather window are computed together: the input is
-// made once for all of them. Only the requesting slots' parameters are read, and nothing is written:
-// inference never changes a slot.
+// made once for all of them, and on native one batched forward pass serves every slot. Only the
+// requesting slots' parameters are read, and nothing is written: inference never changes a slot.
 import { tf } from '../model/backend.ts';
 import type { StackedModel } from '../model/stacked-model.ts';
 import { imageRows } from '../model/tensors.ts';
@@ -16,25 +16,64 @@ export interface InferenceStats {
 }
 
 /**
- * Every slot's outputs on one input, in passes of INFERENCE_ROWS rows; yields between passes. A pass
- * makes the input once and runs each slot's model on it (a slot that is inferring is not training, so
- * its parameters do not change between passes).
+ * Slot-rows per pass of the batched forward: 64 slots x 500 rows keeps the widest activation
+ * ([slots, rows, 256] floats of the default MLP) near 33 MB.
  */
-export async function stackedInference(model: StackedModel, slots: readonly number[], req: InferenceRequest): Promise<InferenceResult[]> {
+export const STACK_PASS_SLOT_ROWS = 32_000;
+
+/**
+ * Every slot's outputs on one input; yields between passes. Native and cpu run one batched forward
+ * pass, the input [1, rows, in] broadcast over the slots' [slots, in, out]; wasm runs the slots one by
+ * one (its batched matmul took 3-7x as long broadcast or tiled: docs/DESIGN.md, "Batched agents").
+ */
+export function stackedInference(model: StackedModel, slots: readonly number[], req: InferenceRequest): Promise<InferenceResult[]> {
+  return tf.getBackend() === 'wasm' ? slotBySlot(model, slots, req) : broadcast(model, slots, req);
+}
+
+function outputs(model: StackedModel, slots: readonly number[], req: InferenceRequest) {
+  const s = model.scratch;
+  const shape = { heads: s.headCount, classes: s.spec.classes, embeddingSize: s.embeddingSize };
+  return { shape, results: slots.map(() => emptyResult(req, req.input.rows.length, shape)) };
+}
+
+/** The slots' parameters are copied once, so that the stack may grow or train between passes. */
+async function broadcast(model: StackedModel, slots: readonly number[], req: InferenceRequest): Promise<InferenceResult[]> {
   const { pixels, imageSize, rows } = req.input;
   const n = rows.length;
-  const scratch = model.scratch;
-  const shape = { heads: scratch.headCount, classes: scratch.spec.classes, embeddingSize: scratch.embeddingSize };
-  const results = slots.map(() => emptyResult(req, n, shape));
+  const { shape, results } = outputs(model, slots, req);
+  const perPass = Math.max(1, Math.min(INFERENCE_ROWS, Math.floor(STACK_PASS_SLOT_ROWS / slots.length)));
+  const params = tf.tidy(() => {
+    const at = tf.tensor1d(Int32Array.from(slots), 'int32');
+    return model.variables().map((v) => tf.gather(v, at));
+  });
+  try {
+    for (let start = 0; start < n; start += perPass) {
+      if (start > 0) await yieldToEventLoop();
+      const end = Math.min(n, start + perPass);
+      const x = imageRows(pixels, imageSize, rows.slice(start, end));
+      tf.tidy(() => fillPass(model.forwardAll(tf.tensor3d(x, [1, end - start, imageSize]), params), results, req.output, start, n, shape));
+    }
+  } finally {
+    tf.dispose(params);
+  }
+  return results;
+}
+
+/**
+ * The input made once a pass, then each slot's model through the scratch model and its fused kernels
+ * (a slot that is inferring is not training, so its parameters do not change between passes; each
+ * load and its pass are synchronous, so slots cannot mix).
+ */
+async function slotBySlot(model: StackedModel, slots: readonly number[], req: InferenceRequest): Promise<InferenceResult[]> {
+  const { pixels, imageSize, rows } = req.input;
+  const n = rows.length;
+  const { shape, results } = outputs(model, slots, req);
   for (let start = 0; start < n; start += INFERENCE_ROWS) {
     if (start > 0) await yieldToEventLoop();
     const end = Math.min(n, start + INFERENCE_ROWS);
     const x = imageRows(pixels, imageSize, rows.slice(start, end));
     tf.tidy(() => {
       const input = tf.tensor3d(x, [1, end - start, imageSize]);
-      // Slot by slot, through the scratch model and its fused kernels: a batched matmul over the slots
-      // (the input broadcast, or tiled) was 3-7x slower on wasm and no faster on native (docs/DESIGN.md,
-      // "Batched agents"). Each load and its pass are synchronous, so slots cannot mix.
       const load = model.slotLoader(slots.length);
       slots.forEach((slot, i) => tf.tidy(() => fillPass(load(slot).forwardAll(input), [results[i]], req.output, start, n, shape)));
     });
